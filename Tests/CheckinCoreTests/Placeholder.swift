@@ -1,0 +1,2 @@
+import XCTest
+final class CheckinCoreTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class SystemdKitTestsPlaceholder: XCTestCase { func testBuilds() {} }
