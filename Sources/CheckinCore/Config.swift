@@ -1,0 +1,675 @@
+// The daemon's configuration: model, loading (JSON or plist) and validation with precise errors.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A rating scale: integer points `min...max`, optionally with one label per point.
+public struct Scale: Hashable, Sendable {
+    public var min: Int
+    public var max: Int
+    public var labels: [String]
+
+    public init(min: Int, max: Int, labels: [String] = []) {
+        self.min = min
+        self.max = max
+        self.labels = labels
+    }
+
+    public var points: ClosedRange<Int> { min...max }
+
+    public func label(for value: Int) -> String? {
+        guard points.contains(value), labels.count == max - min + 1 else { return nil }
+        return labels[value - min]
+    }
+
+    /// "4 Good", or "4" without labels.
+    public func buttonTitle(for value: Int) -> String {
+        label(for: value).map { "\(value) \($0)" } ?? "\(value)"
+    }
+
+    /// "1-5", for messages.
+    public var rangeDescription: String { "\(min)-\(max)" }
+}
+
+/// What an answer measures; each is a column of the journal.
+public enum Measure: String, Hashable, Sendable, CaseIterable {
+    case mood
+    case anxiety
+}
+
+/// A question asked in a check-in notification.
+public struct Question: Hashable, Sendable {
+    public var measure: Measure
+    public var title: String
+    public var scale: Scale
+
+    public init(measure: Measure, title: String, scale: Scale) {
+        self.measure = measure
+        self.title = title
+        self.scale = scale
+    }
+}
+
+public enum ReminderKind: String, Hashable, Sendable, CaseIterable {
+    case mood
+    case `break`
+}
+
+public struct Reminder: Hashable, Sendable {
+    public var id: String
+    public var kind: ReminderKind
+    public var schedule: ScheduleSpec
+    /// Notification summary ("How are you feeling?").
+    public var title: String
+    /// Notification body.
+    public var message: String
+    /// Seconds after delivery after which an unanswered prompt is closed and recorded as expired.
+    public var expireAfter: Int
+    /// Seconds a snooze postpones the prompt.
+    public var snooze: Int
+    /// How often one prompt may be snoozed; the Snooze button disappears after that.
+    public var maxSnoozes: Int
+    /// The first question of a mood check-in (nil for breaks).
+    public var question: Question?
+    /// An optional second question asked after the first is answered.
+    public var followUp: Question?
+    public var enabled: Bool
+}
+
+public struct Config: Hashable, Sendable {
+    public var reminders: [Reminder]
+    public var quietHours: [TimeWindow]
+    /// Where it came from: a file path, or "(built-in default)".
+    public var source: String
+
+    public static let builtInSource = "(built-in default)"
+
+    public var enabledReminders: [Reminder] { reminders.filter(\.enabled) }
+
+    public func reminder(id: String) -> Reminder? { reminders.first { $0.id == id } }
+}
+
+// MARK: - Errors
+
+/// One problem in a config file, with where it is and what was expected.
+public struct ConfigIssue: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var position: SourcePosition?
+    /// Key path such as `reminders[1].every`; empty for the document itself.
+    public var path: String
+    public var message: String
+
+    public var description: String {
+        var out = file
+        if let p = position { out += ":\(p.line):\(p.column)" }
+        out += ": "
+        if !path.isEmpty { out += "\(path): " }
+        return out + message
+    }
+}
+
+/// A config that could not be used; `issues` lists every problem found.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var issues: [ConfigIssue]
+
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+
+    /// One line for STATUS= and logs: the first issue and a count of the rest.
+    public var summary: String {
+        guard let first = issues.first else { return "\(file): invalid config" }
+        return issues.count == 1 ? first.description : "\(first.description) (and \(issues.count - 1) more)"
+    }
+}
+
+// MARK: - Loading
+
+public enum ConfigFormat: String, Sendable {
+    case json
+    case plist
+
+    /// By file extension; anything but `.plist` is read as JSON. A plist's content is sniffed too.
+    public static func guess(path: String, bytes: [UInt8]) -> ConfigFormat {
+        if path.hasSuffix(".plist") { return .plist }
+        if bytes.starts(with: Array("bplist".utf8)) { return .plist }
+        if bytes.starts(with: Array("<?xml".utf8)) || bytes.starts(with: Array("<plist".utf8)) { return .plist }
+        return .json
+    }
+}
+
+public enum ConfigLoader {
+    /// Where the daemon and the CLI look for a config when none is given:
+    /// `$XDG_CONFIG_HOME/checkin/config.json`, then `config.plist` (XDG_CONFIG_HOME defaults to ~/.config).
+    public static func candidatePaths(environment: [String: String]) -> [String] {
+        let base: String
+        if let x = environment["XDG_CONFIG_HOME"], x.hasPrefix("/") {
+            base = x
+        } else {
+            base = (environment["HOME"] ?? "/") + "/.config"
+        }
+        return [base + "/checkin/config.json", base + "/checkin/config.plist"]
+    }
+
+    /// The explicit path, else the first candidate that exists, else nil (the built-in default).
+    public static func locate(explicit: String?, environment: [String: String]) -> String? {
+        if let explicit { return explicit }
+        return candidatePaths(environment: environment).first { access($0, F_OK) == 0 }
+    }
+
+    /// Loads the config the daemon should run: the file at `path`, or the built-in default.
+    public static func load(path: String?) throws(ConfigError) -> Config {
+        guard let path else { return try parse(bytes: Array(DefaultConfig.json.utf8), file: Config.builtInSource) }
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch {
+            throw ConfigError(file: path, issues: [ConfigIssue(file: path, position: nil, path: "", message: error.reason)])
+        }
+        return try parse(bytes: bytes, file: path)
+    }
+
+    public static func parse(bytes: [UInt8], file: String, format: ConfigFormat? = nil) throws(ConfigError) -> Config {
+        let fmt = format ?? ConfigFormat.guess(path: file, bytes: bytes)
+        let root: ConfigValue.Node
+        do {
+            root = fmt == .plist ? try PlistConfigReader.parse(bytes) : try JSONConfigParser.parse(bytes)
+        } catch {
+            let what = fmt == .plist ? "invalid property list" : "invalid JSON"
+            throw ConfigError(file: file, issues: [
+                ConfigIssue(file: file, position: error.position, path: "", message: "\(what): \(error.reason)"),
+            ])
+        }
+        var validator = ConfigValidator(file: file)
+        let config = validator.config(from: root)
+        if !validator.issues.isEmpty || config == nil {
+            // In document order, so the list reads top to bottom like the file.
+            let sorted = validator.issues.enumerated().sorted { a, b in
+                let pa = a.element.position, pb = b.element.position
+                if let pa, let pb, pa != pb { return (pa.line, pa.column) < (pb.line, pb.column) }
+                return a.offset < b.offset
+            }.map(\.element)
+            throw ConfigError(file: file, issues: sorted)
+        }
+        return config!
+    }
+
+    struct ReadError: Error { var reason: String }
+
+    static func readFile(_ path: String) throws(ReadError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(reason: "cannot read the file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw ReadError(reason: "cannot read the file: it is a directory")
+        }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(reason: "cannot read the file: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+            if out.count > 1 << 20 { throw ReadError(reason: "the file is larger than 1 MiB; is it really a config?") }
+        }
+        return out
+    }
+}
+
+// MARK: - Validation
+
+/// Walks the document tree and builds a `Config`, collecting every issue rather than stopping at
+/// the first, so `checkin config check` lists them all.
+struct ConfigValidator {
+    let file: String
+    var issues: [ConfigIssue] = []
+
+    init(file: String) { self.file = file }
+
+    static let topKeys = ["version", "quietHours", "reminders"]
+    static let reminderKeys = ["id", "type", "title", "message", "at", "every", "between", "days",
+                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled"]
+    static let scaleKeys = ["min", "max", "labels"]
+    static let questionKeys = ["measure", "title", "scale"]
+
+    static let defaultMoodScale = Scale(min: 1, max: 5, labels: ["Very low", "Low", "Okay", "Good", "Very good"])
+    static let defaultAnxietyScale = Scale(min: 1, max: 5, labels: ["None", "Mild", "Moderate", "High", "Very high"])
+
+    mutating func issue(_ node: ConfigValue.Node?, _ path: String, _ message: String) {
+        issues.append(ConfigIssue(file: file, position: node?.position, path: path, message: message))
+    }
+
+    /// Reports keys not in `known`, suggesting the nearest known key.
+    mutating func members(_ node: ConfigValue.Node, _ path: String, known: [String]) -> [String: ConfigValue.Node]? {
+        guard case .object(let members) = node.value else {
+            issue(node, path, "expected an object, found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+        var out: [String: ConfigValue.Node] = [:]
+        for (key, value) in members {
+            if known.contains(key) {
+                out[key] = value
+            } else {
+                let keyPath = path.isEmpty ? key : "\(path).\(key)"
+                var message = "unknown key \(JSONText.quote(key))"
+                if let near = Suggest.nearest(to: key, in: known) { message += "; did you mean \(JSONText.quote(near))?" }
+                else { message += "; known keys: \(known.joined(separator: ", "))" }
+                issue(value, keyPath, message)
+            }
+        }
+        return out
+    }
+
+    mutating func string(_ node: ConfigValue.Node, _ path: String, expected: String = "a string") -> String? {
+        guard case .string(let s) = node.value else {
+            issue(node, path, "expected \(expected), found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+        return s
+    }
+
+    mutating func integer(_ node: ConfigValue.Node, _ path: String, range: ClosedRange<Int>) -> Int? {
+        let value: Int
+        switch node.value {
+        case .integer(let i): value = i
+        case .double(let d) where d == d.rounded() && abs(d) < 1e15: value = Int(d)
+        default:
+            issue(node, path, "expected a whole number \(range.lowerBound)...\(range.upperBound), found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+        guard range.contains(value) else {
+            issue(node, path, "\(value) is out of range; expected \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: ConfigValue.Node, _ path: String) -> Bool? {
+        guard case .bool(let b) = node.value else {
+            issue(node, path, "expected true or false, found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+        return b
+    }
+
+    mutating func duration(_ node: ConfigValue.Node, _ path: String, range: ClosedRange<Int>) -> Int? {
+        guard let text = string(node, path, expected: "a duration string like \"50m\" or \"1h30m\"") else { return nil }
+        guard let seconds = DurationText.parse(text) else {
+            issue(node, path, "\(JSONText.quote(text)) is not a duration; expected a number with a unit (s, m, h, d), e.g. \"50m\", \"1h30m\"")
+            return nil
+        }
+        guard range.contains(seconds) else {
+            issue(node, path, "\(JSONText.quote(text)) is out of range; expected \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))")
+            return nil
+        }
+        return seconds
+    }
+
+    mutating func window(_ node: ConfigValue.Node, _ path: String, allowMidnight: Bool) -> TimeWindow? {
+        let expectation = allowMidnight
+            ? "expected \"HH:MM-HH:MM\", e.g. \"22:00-07:00\""
+            : "expected \"HH:MM-HH:MM\" with the start before the end, e.g. \"09:00-18:00\" (a window that crosses midnight is written \"22:00-02:00+1\")"
+        guard let text = string(node, path, expected: "a time window like \"09:00-18:00\"") else { return nil }
+        var body = text.trimmedASCII
+        var nextDay = false
+        if body.hasSuffix("+1") {
+            nextDay = true
+            body.removeLast(2)
+        }
+        let parts = body.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2,
+              let start = LocalTime.parse(parts[0].trimmedASCII),
+              let end = LocalTime.parse(parts[1].trimmedASCII, allowEndOfDay: true), start.hour < 24 else {
+            issue(node, path, "\(JSONText.quote(text)) is not a time window; \(expectation)")
+            return nil
+        }
+        if start == end {
+            issue(node, path, "\(JSONText.quote(text)) is empty; \(expectation)")
+            return nil
+        }
+        if end.hour == 24 {
+            // "…-24:00" ends at midnight: stored as a window that ends at 00:00 of the next day.
+            return TimeWindow(start: start, end: LocalTime(hour: 0, minute: 0))
+        }
+        let window = TimeWindow(start: start, end: end)
+        if window.crossesMidnight && !allowMidnight && !nextDay {
+            issue(node, path, "\(JSONText.quote(text)) ends before it starts; \(expectation)")
+            return nil
+        }
+        if nextDay && !window.crossesMidnight {
+            issue(node, path, "\(JSONText.quote(text)) is marked \"+1\" but does not cross midnight; \(expectation)")
+            return nil
+        }
+        return window
+    }
+
+    mutating func days(_ node: ConfigValue.Node, _ path: String) -> Weekdays? {
+        let expectation = "expected weekdays like \"mon..fri\", \"sat,sun\" or [\"mon\", \"wed..fri\"]"
+        switch node.value {
+        case .string(let s):
+            guard let d = Weekdays.parse(s) else {
+                issue(node, path, "\(JSONText.quote(s)) is not a list of weekdays; \(expectation)")
+                return nil
+            }
+            return d
+        case .array(let items):
+            guard !items.isEmpty else {
+                issue(node, path, "no weekdays given; \(expectation)")
+                return nil
+            }
+            var all = Weekdays()
+            for (i, item) in items.enumerated() {
+                guard let s = string(item, "\(path)[\(i)]") else { continue }
+                guard let d = Weekdays.parse(s) else {
+                    issue(item, "\(path)[\(i)]", "\(JSONText.quote(s)) is not a weekday or range; \(expectation)")
+                    continue
+                }
+                all.formUnion(d)
+            }
+            return all.isEmpty ? nil : all
+        default:
+            issue(node, path, "\(expectation), found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+    }
+
+    mutating func scale(_ node: ConfigValue.Node, _ path: String) -> Scale? {
+        guard let m = members(node, path, known: Self.scaleKeys) else { return nil }
+        var ok = true
+        var lo = 1, hi = 5
+        if let n = m["min"] { if let v = integer(n, "\(path).min", range: 0...100) { lo = v } else { ok = false } }
+        if let n = m["max"] { if let v = integer(n, "\(path).max", range: 0...100) { hi = v } else { ok = false } }
+        guard ok else { return nil }
+        guard hi > lo else {
+            issue(m["max"] ?? node, "\(path).max", "\(hi) must be greater than min (\(lo))")
+            return nil
+        }
+        guard hi - lo <= 10 else {
+            issue(m["max"] ?? node, "\(path).max", "a scale of \(hi - lo + 1) points does not fit in a notification; expected at most 11 points")
+            return nil
+        }
+        var labels: [String] = []
+        if let n = m["labels"] {
+            guard case .array(let items) = n.value else {
+                issue(n, "\(path).labels", "expected an array of \(hi - lo + 1) strings, found \(n.value.kindDescription) \(n.value.excerpt)")
+                return nil
+            }
+            for (i, item) in items.enumerated() {
+                if let s = string(item, "\(path).labels[\(i)]") { labels.append(s) } else { ok = false }
+            }
+            if ok, labels.count != hi - lo + 1 {
+                issue(n, "\(path).labels", "\(labels.count) labels for \(hi - lo + 1) points (\(lo)-\(hi)); expected one label per point")
+                return nil
+            }
+        }
+        return ok ? Scale(min: lo, max: hi, labels: labels) : nil
+    }
+
+    mutating func question(_ node: ConfigValue.Node, _ path: String) -> Question? {
+        guard let m = members(node, path, known: Self.questionKeys) else { return nil }
+        var measure = Measure.anxiety
+        if let n = m["measure"], let s = string(n, "\(path).measure") {
+            guard let v = Measure(rawValue: s) else {
+                issue(n, "\(path).measure", "\(JSONText.quote(s)) is not a measure; expected one of \(Measure.allCases.map { JSONText.quote($0.rawValue) }.joined(separator: ", "))")
+                return nil
+            }
+            measure = v
+        }
+        let defaultScale = measure == .mood ? Self.defaultMoodScale : Self.defaultAnxietyScale
+        let defaultTitle = measure == .mood ? "How are you feeling?" : "How anxious do you feel?"
+        var title = defaultTitle
+        if let n = m["title"], let s = string(n, "\(path).title") { title = s }
+        var sc = defaultScale
+        if let n = m["scale"] {
+            guard let s = scale(n, "\(path).scale") else { return nil }
+            sc = s
+        }
+        return Question(measure: measure, title: title, scale: sc)
+    }
+
+    static let idPattern = "lower-case letters, digits, '-' and '_', starting with a letter (at most 64)"
+
+    static func validID(_ s: String) -> Bool {
+        guard let f = s.unicodeScalars.first, ("a"..."z").contains(f), s.unicodeScalars.count <= 64 else { return false }
+        return s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    }
+
+    mutating func reminder(_ node: ConfigValue.Node, _ path: String, index: Int) -> Reminder? {
+        guard let m = members(node, path, known: Self.reminderKeys) else { return nil }
+        let before = issues.count
+
+        var id = ""
+        if let n = m["id"] {
+            if let s = string(n, "\(path).id") {
+                if Self.validID(s) { id = s } else {
+                    issue(n, "\(path).id", "\(JSONText.quote(s)) is not a valid id; expected \(Self.idPattern)")
+                }
+            }
+        } else {
+            issue(node, "\(path).id", "missing; every reminder needs an id such as \"mood\" or \"break\"")
+        }
+
+        var kind = ReminderKind.mood
+        if let n = m["type"] {
+            if let s = string(n, "\(path).type") {
+                if let k = ReminderKind(rawValue: s) { kind = k } else {
+                    var message = "\(JSONText.quote(s)) is not a reminder type; expected \"mood\" or \"break\""
+                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue)) {
+                        message += " (did you mean \(JSONText.quote(near))?)"
+                    }
+                    issue(n, "\(path).type", message)
+                }
+            }
+        } else {
+            issue(node, "\(path).type", "missing; expected \"mood\" or \"break\"")
+        }
+
+        var daySet = Weekdays.all
+        if let n = m["days"], let d = days(n, "\(path).days") { daySet = d }
+
+        var schedule: ScheduleSpec?
+        let hasAt = m["at"] != nil, hasEvery = m["every"] != nil
+        if hasAt && hasEvery {
+            issue(m["every"], "\(path).every", "a reminder has either \"at\" or \"every\", not both")
+        } else if let n = m["at"] {
+            var times: [LocalTime] = []
+            let single: [ConfigValue.Node]
+            switch n.value {
+            case .array(let items): single = items
+            case .string: single = [n]
+            default:
+                issue(n, "\(path).at", "expected a list of times like [\"10:00\", \"14:00\"], found \(n.value.kindDescription) \(n.value.excerpt)")
+                single = []
+            }
+            if case .array(let items) = n.value, items.isEmpty {
+                issue(n, "\(path).at", "empty schedule; expected at least one time like \"10:00\"")
+            }
+            for (i, item) in single.enumerated() {
+                let itemPath = n.value.isArray ? "\(path).at[\(i)]" : "\(path).at"
+                guard let s = string(item, itemPath, expected: "a time like \"10:00\"") else { continue }
+                guard let t = LocalTime.parse(s.trimmedASCII) else {
+                    issue(item, itemPath, "\(JSONText.quote(s)) is not a time of day; expected \"HH:MM\" from 00:00 to 23:59")
+                    continue
+                }
+                if times.contains(t) {
+                    issue(item, itemPath, "\(JSONText.quote(s)) is listed twice")
+                    continue
+                }
+                times.append(t)
+            }
+            if m["between"] != nil {
+                issue(m["between"], "\(path).between", "\"between\" goes with \"every\"; \"at\" lists exact times")
+            }
+            if !times.isEmpty { schedule = .at(times: times.sorted(), days: daySet) }
+        } else if let n = m["every"] {
+            let interval = duration(n, "\(path).every", range: 60...86400)
+            var window = TimeWindow(start: LocalTime(hour: 0, minute: 0), end: LocalTime(hour: 0, minute: 0))
+            var windowOK = true
+            if let b = m["between"] {
+                if let w = self.window(b, "\(path).between", allowMidnight: false) { window = w } else { windowOK = false }
+            }
+            if let interval, windowOK { schedule = .every(interval: interval, window: window, days: daySet) }
+        } else {
+            issue(node, path, "empty schedule; expected \"at\": [\"10:00\", ...] or \"every\": \"50m\" (with an optional \"between\": \"09:00-18:00\")")
+        }
+
+        let isMood = kind == .mood
+        var question: Question? = isMood
+            ? Question(measure: .mood, title: "How are you feeling?", scale: Self.defaultMoodScale) : nil
+        var title = isMood ? "How are you feeling?" : "Time for a break"
+        if let n = m["title"], let s = string(n, "\(path).title") {
+            if s.trimmedASCII.isEmpty { issue(n, "\(path).title", "empty; expected the notification's heading") }
+            title = s
+            question?.title = s
+        }
+        var message = isMood ? "" : "Stand up, stretch and rest your eyes for a few minutes."
+        if let n = m["message"], let s = string(n, "\(path).message") { message = s }
+
+        if let n = m["scale"] {
+            if isMood {
+                if let sc = scale(n, "\(path).scale") { question?.scale = sc }
+            } else {
+                issue(n, "\(path).scale", "only mood check-ins have a scale")
+            }
+        }
+        var followUp: Question? = isMood
+            ? Question(measure: .anxiety, title: "How anxious do you feel?", scale: Self.defaultAnxietyScale) : nil
+        if let n = m["followUp"] {
+            if !isMood {
+                issue(n, "\(path).followUp", "only mood check-ins have a follow-up question")
+            } else if case .null = n.value {
+                followUp = nil
+            } else if case .bool(false) = n.value {
+                followUp = nil
+            } else if let q = self.question(n, "\(path).followUp") {
+                if q.measure == question?.measure {
+                    issue(n, "\(path).followUp.measure", "the follow-up asks about \(q.measure.rawValue) again; expected another measure")
+                }
+                followUp = q
+            }
+        }
+
+        var expireAfter = 30 * 60
+        if let n = m["expireAfter"], let v = duration(n, "\(path).expireAfter", range: 60...86400) { expireAfter = v }
+        var snooze = isMood ? 10 * 60 : 5 * 60
+        if let n = m["snooze"], let v = duration(n, "\(path).snooze", range: 60...86400) { snooze = v }
+        var maxSnoozes = 3
+        if let n = m["maxSnoozes"], let v = integer(n, "\(path).maxSnoozes", range: 0...20) { maxSnoozes = v }
+        var enabled = true
+        if let n = m["enabled"], let v = bool(n, "\(path).enabled") { enabled = v }
+
+        guard issues.count == before, let schedule else { return nil }
+        return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
+                        expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
+                        question: question, followUp: followUp, enabled: enabled)
+    }
+
+    mutating func config(from root: ConfigValue.Node) -> Config? {
+        guard let m = members(root, "", known: Self.topKeys) else { return nil }
+        if let n = m["version"], let v = integer(n, "version", range: 1...Int.max), v != 1 {
+            issue(n, "version", "\(v) is not supported; this checkin reads version 1")
+        }
+        var quiet: [TimeWindow] = []
+        if let n = m["quietHours"] {
+            let items: [(ConfigValue.Node, String)]
+            switch n.value {
+            case .array(let a): items = a.enumerated().map { ($0.element, "quietHours[\($0.offset)]") }
+            case .string: items = [(n, "quietHours")]
+            default:
+                issue(n, "quietHours", "expected a list of windows like [\"22:00-07:00\"], found \(n.value.kindDescription) \(n.value.excerpt)")
+                items = []
+            }
+            for (node, path) in items {
+                if let w = window(node, path, allowMidnight: true) { quiet.append(w) }
+            }
+        }
+        var reminders: [Reminder] = []
+        guard let rNode = m["reminders"] else {
+            issue(root, "reminders", "missing; expected a list of reminders (see config/default.json)")
+            return nil
+        }
+        guard case .array(let items) = rNode.value else {
+            issue(rNode, "reminders", "expected a list of reminders, found \(rNode.value.kindDescription) \(rNode.value.excerpt)")
+            return nil
+        }
+        if items.isEmpty { issue(rNode, "reminders", "empty; expected at least one reminder") }
+        var seen: [String: Int] = [:]
+        for (i, item) in items.enumerated() {
+            guard let r = reminder(item, "reminders[\(i)]", index: i) else { continue }
+            if let first = seen[r.id] {
+                var idNode = item
+                if case .object(let members) = item.value, let n = members.first(where: { $0.key == "id" }) { idNode = n.node }
+                issue(idNode, "reminders[\(i)].id", "\(JSONText.quote(r.id)) is already used by reminders[\(first)]; ids must be unique")
+                continue
+            }
+            seen[r.id] = i
+            reminders.append(r)
+        }
+        guard issues.isEmpty else { return nil }
+        // A schedule that never fires (all its times inside quiet hours) is a mistake worth reporting.
+        for (i, r) in reminders.enumerated() where r.enabled {
+            if !Self.canFire(r.schedule, quietHours: quiet) {
+                issue(items[i], "reminders[\(i)]", "never fires: every time of \(JSONText.quote(r.id)) falls inside quietHours")
+            }
+        }
+        return Config(reminders: reminders, quietHours: quiet, source: file)
+    }
+
+    static func canFire(_ schedule: ScheduleSpec, quietHours: [TimeWindow]) -> Bool {
+        let quiet = { (m: Int) in quietHours.contains { $0.contains(minuteOfDay: m % 1440) } }
+        switch schedule {
+        case .at(let times, _):
+            return times.contains { !quiet($0.minuteOfDay) }
+        case .every(let interval, let window, _):
+            var m = window.start.minuteOfDay
+            let length = window.crossesMidnight ? window.end.minuteOfDay + 1440 - m : window.end.minuteOfDay - m
+            let end = m + (length == 0 ? 1440 : length)
+            while m < end {
+                if !quiet(m) { return true }
+                m += max(1, interval / 60)
+            }
+            return false
+        }
+    }
+}
+
+extension ConfigValue {
+    var isArray: Bool { if case .array = self { return true } else { return false } }
+}
+
+/// "Did you mean …?" for unknown keys and values.
+public enum Suggest {
+    public static func nearest(to word: String, in candidates: [String]) -> String? {
+        let w = Array(word.lowercased())
+        var best: (String, Int)?
+        for c in candidates {
+            let d = distance(w, Array(c.lowercased()))
+            if d <= max(1, min(3, c.count / 3)), best == nil || d < best!.1 { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1,
+                                       previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
