@@ -1,0 +1,78 @@
+# checkin — see README.md. `make run` and `make test` set up what they need first.
+SWIFT       ?= swift
+PREFIX      ?= $(HOME)/.local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+DOCDIR      ?= $(DATADIR)/doc/checkin
+MANDIR      ?= $(DATADIR)/man
+# systemd looks for user units in ~/.local/share/systemd/user and, system-wide, in
+# /usr/local/lib/systemd/user or /usr/lib/systemd/user.
+ifeq ($(PREFIX),$(HOME)/.local)
+USERUNITDIR ?= $(DATADIR)/systemd/user
+else
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+endif
+DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
+
+RELEASE_BIN = .build/release
+
+.PHONY: all deps test-deps build release run test unit-test e2e-test bench install uninstall default-config clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+test-deps:
+	@scripts/deps.sh --test
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Runs the daemon in the foreground on your session bus with the built-in default config
+# (or your ~/.config/checkin/config.json). Ctrl-C stops it.
+run: release
+	$(RELEASE_BIN)/checkind $(ARGS)
+
+# The whole suite: unit and integration tests (real dbus-daemon, SQLite, journald), then the
+# end-to-end test under a real systemd user manager.
+test: test-deps
+	$(SWIFT) build
+	$(SWIFT) test
+	scripts/e2e.sh
+
+unit-test: test-deps
+	$(SWIFT) test
+
+e2e-test: test-deps
+	$(SWIFT) build
+	scripts/e2e.sh
+
+bench: release test-deps
+	/usr/bin/python3 scripts/bench.py
+
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(RELEASE_BIN)/checkind $(RELEASE_BIN)/checkin $(DESTDIR)$(BINDIR)/
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/checkind.service > $(DESTDIR)$(USERUNITDIR)/checkind.service
+	chmod 0644 $(DESTDIR)$(USERUNITDIR)/checkind.service
+	install -m 0644 config/default.json $(DESTDIR)$(DOCDIR)/config.example.json
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	cp -R docs/. $(DESTDIR)$(DOCDIR)/
+	@if [ -d man ]; then install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8; \
+	  for f in man/*.[158]; do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/; done; fi
+	@echo "Installed. Start it with: systemctl --user daemon-reload && systemctl --user enable --now checkind"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/checkind $(DESTDIR)$(BINDIR)/checkin $(DESTDIR)$(USERUNITDIR)/checkind.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# Regenerates the built-in config from config/default.json.
+default-config:
+	scripts/gen-default-config.sh
+
+clean:
+	rm -rf .build
