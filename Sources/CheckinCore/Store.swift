@@ -512,6 +512,29 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Sets one measure of an existing entry (the follow-up question's answer).
+    public func updateEntry(id: Int64, measure: Measure, value: Int) throws(StoreError) {
+        let column = measure == .mood ? "mood" : "anxiety"   // a fixed name, never user text
+        try updateEntry(id: id, sql: "UPDATE entries SET \(column) = ? WHERE id = ?", [.integer(value), .integer(id)],
+                        operation: "updateEntry(\(column))")
+    }
+
+    /// Sets the note of an existing entry (an inline reply that came after the answer).
+    public func updateEntry(id: Int64, note: String) throws(StoreError) {
+        try updateEntry(id: id, sql: "UPDATE entries SET note = ? WHERE id = ?", [.text(note), .integer(id)],
+                        operation: "updateEntry(note)")
+    }
+
+    private func updateEntry(id: Int64, sql: String, _ values: [SQLValue], operation: String) throws(StoreError) {
+        try withConnection { (c) throws(StoreError) in
+            try c.transaction(operation) { () throws(StoreError) in
+                guard try c.run(sql, values) == 1 else {
+                    throw StoreError(code: .notFound, path: path, operation: operation, message: "no entry \(id)")
+                }
+            }
+        }
+    }
+
     /// Entries recorded in [since, until) (either bound optional), ordered by time, tags filled
     /// (two queries in one read transaction, not one per entry).
     public func entries(since: Date?, until: Date?) throws(StoreError) -> [Entry] {

@@ -1,1 +1,416 @@
-print("checkin")
+// checkin: the command-line companion of checkind. Reading and logging commands work on the files
+// directly (no daemon needed); `status` asks the daemon over the session bus.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import CheckinCore
+import SystemdKit
+
+@main
+struct Checkin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkin",
+        abstract: "Mood check-ins and break reminders: log, review and control.",
+        discussion: """
+            Entries live in $XDG_DATA_HOME/checkin/checkin.sqlite (readable only by you); nothing \
+            leaves this machine. The daemon is checkind (systemctl --user status checkind).
+            """,
+        version: "0.1.0",
+        subcommands: [Log.self, History.self, Status.self, ConfigCommand.self]
+    )
+}
+
+/// Options every file-based command shares.
+struct Paths: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("Config file (JSON or plist).", valueName: "path"))
+    var configPath: String?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory of the journal database.", valueName: "dir"))
+    var dataDirectory: String?
+
+    var environment: [String: String] { Env.current }
+
+    var databasePath: String {
+        dataDirectory.map { $0 + "/checkin.sqlite" } ?? Store.defaultPath(environment: environment)
+    }
+
+    func loadConfig() throws -> Config {
+        do {
+            return try ConfigLoader.load(path: ConfigLoader.locate(explicit: configPath, environment: environment))
+        } catch {
+            throw CLIError(message: "the config is invalid:\n\(error.description)", code: 1)
+        }
+    }
+
+    func openStore(create: Bool) throws -> Store {
+        do {
+            return try Store(path: databasePath, createIfMissing: create)
+        } catch {
+            throw CLIError(message: "\(error)", code: 1)
+        }
+    }
+
+    var zone: Zone { Zone.system(environment: environment) }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32
+    var description: String { message }
+}
+
+enum Env {
+    static let current: [String: String] = {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }()
+}
+
+/// Prints to stderr and exits with the error's code (ArgumentParser's own errors keep theirs).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as CLIError {
+        Stderr.write("checkin: \(error.message)\n")
+        throw ExitCode(error.code)
+    }
+}
+
+enum Stderr {
+    static func write(_ s: String) {
+        let bytes = Array(s.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { if errno == EINTR { continue }; return }
+            offset += n
+        }
+    }
+}
+
+// MARK: - log
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record how you feel now, without the daemon.",
+        discussion: "Scales come from your config's first mood check-in (by default mood 1-5, anxiety 1-5)."
+    )
+
+    @Option(help: "Your mood on the configured scale.")
+    var mood: Int
+
+    @Option(help: "Your anxiety on the configured scale.")
+    var anxiety: Int?
+
+    @Option(help: "A note to keep with the entry.")
+    var note: String?
+
+    @Option(name: .customLong("tag"), help: ArgumentHelp("A tag (repeatable), e.g. --tag work --tag coffee.", valueName: "tag"))
+    var tags: [String] = []
+
+    @OptionGroup var paths: Paths
+
+    func run() throws {
+        try reportingErrors {
+            let config = try paths.loadConfig()
+            let moodReminder = config.reminders.first { $0.kind == .mood }
+            let moodScale = moodReminder?.question?.scale ?? Scale(min: 1, max: 5)
+            let anxietyScale = moodReminder?.followUp.flatMap { $0.measure == .anxiety ? $0.scale : nil } ?? Scale(min: 1, max: 5)
+            guard moodScale.points.contains(mood) else {
+                throw CLIError(message: "--mood \(mood) is outside the scale; expected \(moodScale.rangeDescription)\(describe(moodScale))", code: 64)
+            }
+            if let anxiety, !anxietyScale.points.contains(anxiety) {
+                throw CLIError(message: "--anxiety \(anxiety) is outside the scale; expected \(anxietyScale.rangeDescription)\(describe(anxietyScale))", code: 64)
+            }
+            var cleanTags: [String] = []
+            for t in tags {
+                let tag = t.trimmedASCII.lowercased()
+                guard !tag.isEmpty, tag.count <= 64, !tag.contains(",") else {
+                    throw CLIError(message: "--tag \(JSONText.quote(t)) is not a tag; expected 1-64 characters without commas", code: 64)
+                }
+                if !cleanTags.contains(tag) { cleanTags.append(tag) }
+            }
+            let now = Date()
+            let zone = paths.zone
+            let store = try paths.openStore(create: true)
+            defer { store.close() }
+            let entry = Entry(id: nil, recordedAt: now, utcOffset: zone.offset(at: now), mood: mood, anxiety: anxiety,
+                              note: note.flatMap { $0.isEmpty ? nil : $0 }, tags: cleanTags.sorted(), source: "cli", promptID: nil)
+            do {
+                _ = try store.insertEntry(entry)
+            } catch {
+                throw CLIError(message: "\(error)", code: 1)
+            }
+            var said = "Recorded mood \(mood)"
+            if let l = moodScale.label(for: mood) { said += " (\(l))" }
+            if let anxiety {
+                said += ", anxiety \(anxiety)"
+                if let l = anxietyScale.label(for: anxiety) { said += " (\(l))" }
+            }
+            print(said + " at \(Format.time(now, zone: zone)).")
+        }
+    }
+
+    private func describe(_ scale: Scale) -> String {
+        guard !scale.labels.isEmpty else { return "" }
+        return " (" + scale.points.map { "\($0) = \(scale.label(for: $0)!)" }.joined(separator: ", ") + ")"
+    }
+}
+
+// MARK: - history
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List recorded entries and prompts.")
+
+    @Option(help: ArgumentHelp("Start date: YYYY-MM-DD, or relative like 7d, 12h (default: 7d).", valueName: "when"))
+    var since: String = "7d"
+
+    @Flag(help: "Print JSON (see docs/JSON.md).")
+    var json = false
+
+    @OptionGroup var paths: Paths
+
+    func run() throws {
+        try reportingErrors {
+            let now = Date()
+            let zone = paths.zone
+            guard let start = Format.parseSince(since, now: now, zone: zone) else {
+                throw CLIError(message: "--since \(JSONText.quote(since)) is not a date; expected YYYY-MM-DD or a relative time like 7d, 12h, 30m", code: 64)
+            }
+            guard access(paths.databasePath, F_OK) == 0 else {
+                if json { print(#"{"entries":[],"prompts":[]}"#) } else { print("No entries yet (no journal at \(paths.databasePath)).") }
+                return
+            }
+            let store = try paths.openStore(create: false)
+            defer { store.close() }
+            let entries: [Entry], prompts: [PromptRecord]
+            do {
+                entries = try store.entries(since: start, until: nil)
+                prompts = try store.prompts(since: start, until: nil)
+            } catch {
+                throw CLIError(message: "\(error)", code: 1)
+            }
+            if json {
+                print(HistoryJSON.render(entries: entries, prompts: prompts, zone: zone))
+                return
+            }
+            if entries.isEmpty && prompts.isEmpty {
+                print("Nothing recorded since \(Format.dateTime(start, zone: zone)).")
+                return
+            }
+            if !entries.isEmpty {
+                print("Entries since \(Format.dateTime(start, zone: zone)):")
+                for e in entries {
+                    var line = "  \(Format.dateTime(e.recordedAt, zone: zone))"
+                    line += "  mood " + (e.mood.map(String.init) ?? "-")
+                    line += "  anxiety " + (e.anxiety.map(String.init) ?? "-")
+                    line += "  " + Format.pad(e.source, 12)
+                    if !e.tags.isEmpty { line += "  #" + e.tags.joined(separator: " #") }
+                    if let n = e.note { line += "  \"" + Format.clip(n, 40) + "\"" }
+                    print(line)
+                }
+            }
+            if !prompts.isEmpty {
+                if !entries.isEmpty { print("") }
+                print("Prompts:")
+                for p in prompts {
+                    var line = "  \(Format.dateTime(p.scheduledAt, zone: zone))  \(Format.pad(p.reminder, 12))  \(p.state.rawValue)"
+                    if let a = p.action { line += " (\(a))" }
+                    if p.snoozeCount > 0 { line += ", snoozed \(p.snoozeCount)x" }
+                    print(line)
+                }
+            }
+        }
+    }
+}
+
+enum HistoryJSON {
+    static func render(entries: [Entry], prompts: [PromptRecord], zone: Zone) -> String {
+        func time(_ d: Date?) -> String { d.map { JSONText.quote(Format.iso8601($0, zone: zone)) } ?? "null" }
+        func int<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
+        func str(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }
+        let e = entries.map { e in
+            "{\"id\":\(int(e.id)),\"time\":\(time(e.recordedAt)),\"mood\":\(int(e.mood)),\"anxiety\":\(int(e.anxiety)),"
+                + "\"note\":\(str(e.note)),\"tags\":[\(e.tags.map(JSONText.quote).joined(separator: ","))],"
+                + "\"source\":\(str(e.source)),\"prompt\":\(str(e.promptID))}"
+        }
+        let p = prompts.map { p in
+            "{\"id\":\(str(p.id)),\"reminder\":\(str(p.reminder)),\"kind\":\(str(p.kind)),\"scheduled\":\(time(p.scheduledAt)),"
+                + "\"delivered\":\(time(p.deliveredAt)),\"state\":\(str(p.state.rawValue)),\"outcome\":\(time(p.outcomeAt)),"
+                + "\"action\":\(str(p.action)),\"snoozes\":\(p.snoozeCount)}"
+        }
+        return "{\"entries\":[\(e.joined(separator: ","))],\"prompts\":[\(p.joined(separator: ","))]}"
+    }
+}
+
+// MARK: - status
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show whether checkind runs and what comes next.",
+        discussion: "Exit status 3 when the daemon is not running."
+    )
+
+    @Flag(help: "Print JSON (see docs/JSON.md).")
+    var json = false
+
+    @OptionGroup var paths: Paths
+
+    func run() throws {
+        try reportingErrors {
+            var reply: [String: BusVariant]?
+            do {
+                let bus = try Bus.user()
+                defer { bus.close() }
+                if try bus.nameHasOwner("io.checkin.Checkin1") {
+                    let m = try bus.call(destination: "io.checkin.Checkin1", path: "/io/checkin/Checkin1",
+                                         interface: "io.checkin.Checkin1", member: "Status", timeout: .seconds(5))
+                    reply = try m.readVariantDictionary()
+                }
+            } catch {
+                // No session bus or no answer: the daemon is not reachable.
+                reply = nil
+            }
+            if let reply {
+                if json {
+                    print(StatusJSON.render(reply))
+                } else {
+                    print("checkind is running.")
+                    if case .string(let s) = reply["Status"] { print("  \(s)") }
+                    if case .string(let c) = reply["ConfigSource"] { print("  Config: \(c)") }
+                    if case .string(let e) = reply["ConfigError"], !e.isEmpty { print("  Reload refused: \(e)") }
+                    if case .string(let d) = reply["Database"] { print("  Journal: \(d)") }
+                }
+                return
+            }
+            // Not running: say what would come next with the config on disk.
+            let now = Date()
+            let zone = paths.zone
+            var next: (String, Date)?
+            if let config = try? paths.loadConfig() {
+                for r in config.enabledReminders {
+                    if let at = r.schedule.next(after: now, in: zone, quietHours: config.quietHours), next == nil || at < next!.1 {
+                        next = (r.id, at)
+                    }
+                }
+            }
+            if json {
+                var fields = ["\"running\":false"]
+                if let next { fields += ["\"nextReminder\":\(JSONText.quote(next.0))", "\"nextAt\":\(JSONText.quote(Format.iso8601(next.1, zone: zone)))"] }
+                print("{" + fields.joined(separator: ",") + "}")
+            } else {
+                print("checkind is not running. Start it with: systemctl --user start checkind")
+                if let next { print("  Next with the current config: \(next.0) at \(Format.dateTime(next.1, zone: zone))") }
+            }
+            throw ExitCode(3)
+        }
+    }
+}
+
+enum StatusJSON {
+    static func render(_ d: [String: BusVariant]) -> String {
+        func s(_ k: String) -> String { if case .string(let v) = d[k] { return JSONText.quote(v) }; return "null" }
+        func u(_ k: String) -> String { if case .uint32(let v) = d[k] { return String(v) }; return "null" }
+        func b(_ k: String) -> String { if case .bool(let v) = d[k] { return v ? "true" : "false" }; return "null" }
+        var nextAt = "null"
+        if case .uint64(let usec) = d["NextAt"] {
+            let date = Date(timeIntervalSince1970: Double(usec) / 1_000_000)
+            nextAt = JSONText.quote(Format.iso8601(date, zone: Zone.system(environment: Env.current)))
+        }
+        let fields = [
+            "\"running\":true", "\"version\":\(s("Version"))", "\"status\":\(s("Status"))",
+            "\"nextReminder\":\(s("NextReminder"))", "\"nextAt\":\(nextAt)", "\"todayCount\":\(u("TodayCount"))",
+            "\"openPrompts\":\(u("OpenPrompts"))", "\"notificationServer\":\(b("NotificationServer"))",
+            "\"config\":\(s("ConfigSource"))", "\"configError\":\(s("ConfigError"))", "\"database\":\(s("Database"))",
+        ]
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+}
+
+// MARK: - config check
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Work with the config file.", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a config and list every error.",
+            discussion: "Without PATH, checks the file checkind would use. Exit status 1 if it is invalid.")
+
+        @Argument(help: ArgumentHelp("Config file to check.", valueName: "path"))
+        var path: String?
+
+        func run() throws {
+            try reportingErrors {
+                let located = ConfigLoader.locate(explicit: path, environment: Env.current)
+                do {
+                    let config = try ConfigLoader.load(path: located)
+                    print("\(config.source): OK, \(config.reminders.count) reminder\(config.reminders.count == 1 ? "" : "s")")
+                    for r in config.reminders {
+                        print("  \(Format.pad(r.id, 12)) \(Format.pad(r.kind.rawValue, 6)) \(r.schedule.summary)\(r.enabled ? "" : " (disabled)")")
+                    }
+                    if !config.quietHours.isEmpty {
+                        print("  quiet hours: \(config.quietHours.map(\.description).joined(separator: ", "))")
+                    }
+                } catch let error as ConfigError {
+                    let n = error.issues.count
+                    throw CLIError(message: "\(error.file): \(n) error\(n == 1 ? "" : "s")\n\(error.description)", code: 1)
+                }
+            }
+        }
+    }
+}
+
+// MARK: - formatting
+
+enum Format {
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    static func time(_ d: Date, zone: Zone) -> String {
+        let c = zone.civil(d)
+        return "\(two(c.hour)):\(two(c.minute))"
+    }
+
+    static func dateTime(_ d: Date, zone: Zone) -> String {
+        "\(zone.civil(d).date) \(time(d, zone: zone))"
+    }
+
+    static func iso8601(_ d: Date, zone: Zone) -> String {
+        let c = zone.civil(d)
+        let off = zone.offset(at: d)
+        let a = abs(off)
+        return "\(c.date)T\(two(c.hour)):\(two(c.minute)):\(two(c.second))\(off < 0 ? "-" : "+")\(two(a / 3600)):\(two(a % 3600 / 60))"
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+
+    static func clip(_ s: String, _ n: Int) -> String {
+        let flat = s.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count <= n ? flat : String(flat.prefix(n - 1)) + "…"
+    }
+
+    /// "YYYY-MM-DD" (local midnight) or a relative "7d", "12h", "30m" before now.
+    static func parseSince(_ text: String, now: Date, zone: Zone) -> Date? {
+        if let date = CivilDate.parse(text) {
+            return zone.date(CivilDateTime(date: date, hour: 0, minute: 0, second: 0))
+        }
+        guard let seconds = DurationText.parse(text) else { return nil }
+        return now.addingTimeInterval(-TimeInterval(seconds))
+    }
+}

@@ -1,1 +1,90 @@
-print("checkind")
+// checkind: the checkin daemon. Composition root only: arguments, logging, then the Daemon.
+// See checkind(8) and docs/ARCHITECTURE.md.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import CheckinDaemon
+import Dispatch
+import Logging
+import SystemdKit
+
+let usage = """
+    Usage: checkind [--config PATH] [--data-dir DIR]
+    Delivers mood check-ins and break reminders as desktop notifications and records the answers.
+
+      --config PATH    config file (JSON or plist); default $XDG_CONFIG_HOME/checkin/config.json,
+                       then config.plist, else the built-in default
+      --data-dir DIR   where the journal database lives; default $XDG_DATA_HOME/checkin
+      --version        print the version and exit
+      -h, --help       show this help
+
+    Signals: SIGHUP reloads the config (an invalid one is refused and the old one kept);
+    SIGTERM and SIGINT stop cleanly.
+    """
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandleStderr.write("checkind: \(message)\n")
+    exit(code)
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        var bytes = Array(s.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { if errno == EINTR { continue }; return }
+            offset += n
+        }
+    }
+}
+
+var environment: [String: String] = [:]
+var envp = environ
+while let entry = envp.pointee {
+    let s = String(cString: entry)
+    if let eq = s.firstIndex(of: "=") { environment[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+    envp += 1
+}
+
+var options = DaemonOptions(environment: environment)
+var args = CommandLine.arguments.dropFirst()
+while let arg = args.popFirst() {
+    func value() -> String {
+        guard let v = args.popFirst() else { fail("\(arg) needs a value\n\(usage)", code: 64) }
+        return v
+    }
+    switch arg {
+    case "--config": options.configPath = value()
+    case "--data-dir": options.dataDirectory = value()
+    case "--version": print("checkind \(CheckinVersion.string)"); exit(0)
+    case "-h", "--help": print(usage); exit(0)
+    default:
+        if arg.hasPrefix("--config=") { options.configPath = String(arg.dropFirst("--config=".count)) }
+        else if arg.hasPrefix("--data-dir=") { options.dataDirectory = String(arg.dropFirst("--data-dir=".count)) }
+        else { fail("unknown argument '\(arg)'\n\(usage)", code: 64) }
+    }
+}
+
+LoggingSetup.bootstrap(identifier: "checkind", environment: environment)
+let logger = Logger(label: "checkind")
+
+let daemon: Daemon
+do throws(DaemonStartError) {
+    daemon = try Daemon(options: options, logger: logger)
+} catch {
+    logger.critical("\(error.description)")
+    _ = try? Notifier().status("Failed: invalid config")
+    exit(error.exitCode)
+}
+daemon.queue.async {
+    do throws(DaemonStartError) {
+        try daemon.start()
+    } catch {
+        logger.critical("\(error.description)")
+        _ = try? Notifier().status("Failed: \(error.description)")
+        exit(error.exitCode)
+    }
+}
+dispatchMain()

@@ -1,0 +1,335 @@
+// The daemon: start-up, the event loop on one serial queue, reload, shutdown, and what it tells
+// systemd. Everything that touches the bus, the store or the engine runs on `queue`.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import CheckinCore
+import Dispatch
+import Logging
+import SystemdKit
+
+public struct DaemonOptions: Sendable {
+    /// `--config PATH`; nil: `$XDG_CONFIG_HOME/checkin/config.{json,plist}` or the built-in default.
+    public var configPath: String?
+    /// `--data-dir DIR`; nil: `$XDG_DATA_HOME/checkin`.
+    public var dataDirectory: String?
+    /// A bus address to use instead of the session bus (tests).
+    public var busAddress: String?
+    public var environment: [String: String]
+
+    public init(configPath: String? = nil, dataDirectory: String? = nil, busAddress: String? = nil,
+                environment: [String: String]) {
+        self.configPath = configPath
+        self.dataDirectory = dataDirectory
+        self.busAddress = busAddress
+        self.environment = environment
+    }
+
+    public var databasePath: String {
+        if let dataDirectory { return dataDirectory + "/checkin.sqlite" }
+        return Store.defaultPath(environment: environment)
+    }
+}
+
+/// Why the daemon could not start; the message is what systemd's status shows.
+public struct DaemonStartError: Error, CustomStringConvertible {
+    public var description: String
+    /// Exit status: 78 (EX_CONFIG) for a bad config, 1 otherwise.
+    public var exitCode: Int32
+}
+
+public enum ControlInterface {
+    public static let busName = "io.checkin.Checkin1"
+    public static let objectPath = "/io/checkin/Checkin1"
+    public static let interface = "io.checkin.Checkin1"
+}
+
+public final class Daemon: @unchecked Sendable {
+    public let queue = DispatchQueue(label: "io.checkin.daemon")
+    public let options: DaemonOptions
+    let logger: Logger
+    let notifier = Notifier()
+    let clock: @Sendable () -> Date
+
+    private(set) var configPath: String?
+    private(set) var config: Config
+    private(set) var configError: String?
+    var store: Store!
+    var bus: Bus!
+    var notifications: NotificationsClient!
+    public private(set) var engine: PromptEngine!
+    private var slots: [BusSlot] = []
+    private var sources: [DispatchSourceProtocol] = []
+    private var wakeTimer: DispatchSourceTimer?
+    private var stopped = false
+    private var lastStatus = ""
+    /// Set by tests to observe shutdown instead of exiting the process.
+    public var exitHandler: (Int32) -> Void = { code in exit(code) }
+
+    public init(options: DaemonOptions, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) throws(DaemonStartError) {
+        self.options = options
+        self.logger = logger
+        self.clock = clock
+        let path = ConfigLoader.locate(explicit: options.configPath, environment: options.environment)
+        configPath = path
+        do {
+            config = try ConfigLoader.load(path: path)
+        } catch {
+            throw DaemonStartError(description: "refusing to start, the config is invalid:\n\(error.description)", exitCode: 78)
+        }
+    }
+
+    var zone: Zone { Zone.system(environment: options.environment) }
+
+    /// Store, bus, name, notification client, engine, signals, watchdog; then READY=1.
+    /// Call on `queue`.
+    public func start() throws(DaemonStartError) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        do {
+            store = try Store(path: options.databasePath)
+        } catch {
+            throw DaemonStartError(description: "cannot open the journal database: \(error)", exitCode: 1)
+        }
+        do {
+            bus = try options.busAddress.map { a throws(SystemdError) in try Bus(address: a) } ?? Bus.user()
+            try bus.attach(to: queue)
+            _ = try bus.requestName(ControlInterface.busName)
+            slots.append(try exportControlObject())
+        } catch {
+            throw DaemonStartError(description: "cannot use the session bus: \(error)", exitCode: 1)
+        }
+        let engine = PromptEngine(config: config, zone: zone, store: store, logger: logger, clock: clock)
+        self.engine = engine
+        engine.onWakeupChanged = { [weak self] at in self?.armWakeup(at) }
+        engine.onStatusChanged = { [weak self] in self?.publishStatus() }
+        do {
+            notifications = try NotificationsClient(bus: bus)
+        } catch {
+            throw DaemonStartError(description: "cannot watch the notification server: \(error)", exitCode: 1)
+        }
+        engine.sink = notifications
+        notifications.onEvent = { [weak self] event in self?.handle(event) }
+        engine.start()
+        queryServer()
+        installSignalHandlers()
+        startWatchdog()
+        logger.event(.started, "checkind started with \(config.source) (\(config.enabledReminders.count) reminders, database \(options.databasePath))")
+        do { _ = try notifier.ready(status: statusLine()) } catch { logger.warning("sd_notify failed: \(error)") }
+        lastStatus = statusLine()
+    }
+
+    private func handle(_ event: NotificationEvent) {
+        switch event {
+        case .serverAppeared:
+            queryServer()
+        case .serverVanished:
+            engine.serverVanished()
+        default:
+            engine.handle(event)
+        }
+    }
+
+    /// Asks the server for its capabilities; delivery starts once they are known.
+    private func queryServer() {
+        notifications.capabilities { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let caps):
+                self.engine.serverAppeared(capabilities: caps)
+            case .failure(let error):
+                self.logger.warning("No notification server on the session bus yet (\(error)); reminders will be shown when one appears")
+                self.publishStatus()
+            }
+        }
+    }
+
+    // MARK: - Timers
+
+    private func armWakeup(_ at: Date?) {
+        wakeTimer?.cancel()
+        wakeTimer = nil
+        guard let at else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        // A wall-clock deadline: it follows the calendar across suspend.
+        let seconds = max(0, at.timeIntervalSince(clock()))
+        timer.schedule(wallDeadline: .now() + seconds, leeway: .milliseconds(250))
+        timer.setEventHandler { [weak self] in self?.engine.tick() }
+        timer.resume()
+        wakeTimer = timer
+    }
+
+    private func startWatchdog() {
+        guard let interval = notifier.watchdogInterval() else { return }
+        let period = interval / 2
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let (seconds, attoseconds) = period.components
+        let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(nanos), repeating: .nanoseconds(nanos), leeway: .milliseconds(nanos / 1_000_000 / 10))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            do { _ = try self.notifier.watchdog() } catch { self.logger.warning("watchdog ping failed: \(error)") }
+        }
+        timer.resume()
+        sources.append(timer)
+    }
+
+    // MARK: - Signals
+
+    private func installSignalHandlers() {
+        for (sig, action) in [(SIGTERM, { [weak self] in self?.stop() }),
+                              (SIGINT, { [weak self] in self?.stop() }),
+                              (SIGHUP, { [weak self] in self?.reload() })] as [(Int32, () -> Void)] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler(handler: action)
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Reloads the config. An invalid one is refused with its errors in the journal and STATUS=,
+    /// and the running config stays. Returns the error text, nil on success.
+    @discardableResult
+    public func reload() -> String? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        do { _ = try notifier.reloading(status: "Reloading the config") } catch {}
+        let path = ConfigLoader.locate(explicit: options.configPath, environment: options.environment)
+        defer {
+            lastStatus = statusLine()
+            do { _ = try notifier.ready(status: lastStatus) } catch {}
+        }
+        do {
+            let newConfig = try ConfigLoader.load(path: path)
+            config = newConfig
+            configPath = path
+            configError = nil
+            engine.apply(config: newConfig, zone: zone)
+            logger.event(.reloaded, "Reloaded \(newConfig.source) (\(newConfig.enabledReminders.count) reminders)")
+            return nil
+        } catch {
+            configError = error.summary
+            logger.event(.reloadFailed, "Reload refused, keeping the running config: \(error.description)", level: .error,
+                         extra: ["checkin_config_file": .string(error.file)])
+            return error.description
+        }
+    }
+
+    public func stop() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !stopped else { return }
+        stopped = true
+        do { _ = try notifier.stopping(status: "Stopping") } catch {}
+        logger.event(.stopping, "checkind stopping")
+        engine?.closeAll()
+        wakeTimer?.cancel()
+        for s in sources { s.cancel() }
+        sources = []
+        slots = []
+        bus?.close()
+        store?.close()
+        exitHandler(0)
+    }
+
+    // MARK: - Status
+
+    func statusLine() -> String {
+        var parts: [String] = []
+        let now = clock()
+        let zone = engine?.zone ?? self.zone
+        if let next = engine?.upcoming {
+            parts.append("Next: \(next.reminder) at \(LocalFormat.time(next.at, in: zone)) (\(LocalFormat.relative(Int(next.at.timeIntervalSince(now)))))")
+        } else {
+            parts.append("No reminder scheduled")
+        }
+        parts.append("\(todayCount(now: now, zone: zone)) check-ins today")
+        if let engine, !engine.serverAvailable { parts.append("waiting for a notification server") }
+        if let configError { parts.append("config error: \(configError)") }
+        return parts.joined(separator: "; ")
+    }
+
+    func todayCount(now: Date, zone: Zone) -> Int {
+        let today = zone.civil(now).date
+        let start = zone.date(CivilDateTime(date: today, hour: 0, minute: 0, second: 0))
+        let end = zone.date(CivilDateTime(date: today.adding(days: 1), hour: 0, minute: 0, second: 0))
+        return (try? store?.countEntries(from: start, to: end)) ?? 0
+    }
+
+    private func publishStatus() {
+        let line = statusLine()
+        guard line != lastStatus else { return }
+        lastStatus = line
+        do { _ = try notifier.status(line) } catch {}
+    }
+
+    // MARK: - Control object (the rest of the interface comes with the CLI issue)
+
+    private func exportControlObject() throws(SystemdError) -> BusSlot {
+        try bus.addObject(
+            path: ControlInterface.objectPath, interface: ControlInterface.interface,
+            methods: [
+                BusMethod("Status", out: "a{sv}"),
+                BusMethod("Trigger", in: "s", out: "s"),
+                BusMethod("Reload"),
+            ],
+            signals: []
+        ) { [weak self] (message: BusMessage) throws(SystemdError) -> BusMessage in
+            guard let self else { throw SystemdError(call: "checkind", errno: ESHUTDOWN) }
+            return try self.handleControl(message)
+        }
+    }
+
+    private func handleControl(_ message: BusMessage) throws(SystemdError) -> BusMessage {
+        let reply = try message.makeReply()
+        switch message.member {
+        case "Status":
+            try reply.appendVariantDictionary(statusDictionary())
+        case "Trigger":
+            let id = try message.readString()
+            guard let reminder = config.reminder(id: id) else {
+                throw SystemdError(call: "Trigger", errno: EINVAL, busErrorName: "io.checkin.Error.UnknownReminder",
+                                   message: "no reminder \"\(id)\"; known: \(config.reminders.map(\.id).joined(separator: ", "))")
+            }
+            let now = clock()
+            try reply.append(engine.fire(reminder, scheduledAt: now, now: now))
+        case "Reload":
+            if let error = reload() {
+                throw SystemdError(call: "Reload", errno: EINVAL, busErrorName: "io.checkin.Error.InvalidConfig", message: error)
+            }
+        default:
+            throw SystemdError(call: "checkind", errno: EOPNOTSUPP, busErrorName: "org.freedesktop.DBus.Error.UnknownMethod",
+                               message: "unknown method \(message.member ?? "")")
+        }
+        return reply
+    }
+
+    func statusDictionary() -> [String: BusVariant] {
+        let now = clock()
+        let zone = engine.zone
+        var d: [String: BusVariant] = [
+            "Version": .string(CheckinVersion.string),
+            "Status": .string(statusLine()),
+            "ConfigSource": .string(config.source),
+            "ConfigError": .string(configError ?? ""),
+            "Database": .string(options.databasePath),
+            "TodayCount": .uint32(UInt32(todayCount(now: now, zone: zone))),
+            "OpenPrompts": .uint32(UInt32(engine.openPromptCount)),
+            "NotificationServer": .bool(engine.serverAvailable),
+            "TimeZone": .string(zone.identifier),
+        ]
+        if let next = engine.upcoming {
+            d["NextReminder"] = .string(next.reminder)
+            d["NextAt"] = .uint64(UInt64(max(0, next.at.timeIntervalSince1970 * 1_000_000)))
+        }
+        return d
+    }
+}
+
+public enum CheckinVersion {
+    public static let string = "0.1.0"
+}

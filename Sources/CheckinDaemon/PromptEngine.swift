@@ -1,0 +1,504 @@
+// The reminder engine: decides when each reminder fires, turns firings into prompts, delivers them
+// as notifications, and walks every prompt through its states (scheduled → delivered → answered |
+// snoozed | skipped | dismissed | expired | missed), recording each step in the store.
+//
+// It runs on the daemon's serial queue only. It never reads the clock itself: `clock()` is injected,
+// and the owner arms one wake-up timer at `nextWakeup` and calls `tick()` when it fires.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CheckinCore
+import Logging
+import SystemdKit
+
+/// What the engine needs from a notification server (the real one is `NotificationsClient`).
+public protocol NotificationSink: AnyObject {
+    func notify(_ request: NotificationRequest, completion: @escaping (Result<UInt32, SystemdError>) -> Void)
+    func closeNotification(id: UInt32)
+}
+
+extension NotificationsClient: NotificationSink {
+    public func closeNotification(id: UInt32) { close(id: id) }
+}
+
+public final class PromptEngine {
+    /// One prompt the engine is looking after.
+    final class Active {
+        var record: PromptRecord
+        let reminder: Reminder
+        /// The question being asked: the first one, or the follow-up after it was answered.
+        var stage: Stage = .question
+        var notificationID: UInt32?
+        /// A Notify call is in flight; its id is not known yet.
+        var delivering = false
+        var deliverAt: Date
+        var expiresAt: Date?
+        var entryID: Int64?
+        var pendingNote: String?
+
+        enum Stage { case question, followUp }
+
+        init(record: PromptRecord, reminder: Reminder, deliverAt: Date) {
+            self.record = record
+            self.reminder = reminder
+            self.deliverAt = deliverAt
+        }
+    }
+
+    public private(set) var config: Config
+    public private(set) var zone: Zone
+    private let store: Store
+    private let clock: () -> Date
+    private let logger: Logger
+    private let makeID: () -> String
+    /// Called whenever the earliest wake-up may have changed.
+    public var onWakeupChanged: ((Date?) -> Void)?
+    /// Called after state visible in STATUS= changed.
+    public var onStatusChanged: (() -> Void)?
+
+    weak var sink: NotificationSink?
+    /// nil until GetCapabilities answered; then the server's capabilities.
+    public private(set) var capabilities: Set<String>?
+    public var serverAvailable: Bool { capabilities != nil }
+
+    /// The next firing of each enabled reminder.
+    private(set) var nextFire: [String: Date] = [:]
+    private(set) var active: [String: Active] = [:]          // by prompt id
+    private var byNotification: [UInt32: String] = [:]       // notification id → prompt id
+
+    public init(config: Config, zone: Zone, store: Store, logger: Logger,
+                clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
+        self.config = config
+        self.zone = zone
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+        self.makeID = makeID
+    }
+
+    // MARK: - Life cycle
+
+    /// Closes out prompts a previous run left open (it crashed or was killed), then plans.
+    public func start() {
+        let now = clock()
+        do {
+            for old in try store.openPrompts() {
+                let state: PromptState = old.deliveredAt == nil && old.state == .scheduled ? .missed : .expired
+                try store.updatePrompt(id: old.id, state: state, at: now)
+                logger.event(state == .missed ? .missed : .expired,
+                             "Prompt \(old.id) of \(old.reminder) left open by an earlier run recorded as \(state.rawValue)",
+                             reminder: old.reminder, prompt: old.id)
+            }
+        } catch {
+            logger.error("Could not close out prompts left open by an earlier run: \(error)")
+        }
+        replan(after: now)
+    }
+
+    /// Swaps in a new config (reload). Open prompts of reminders that still exist keep going.
+    public func apply(config newConfig: Config, zone newZone: Zone) {
+        config = newConfig
+        zone = newZone
+        nextFire = [:]
+        replan(after: clock())
+    }
+
+    private func replan(after now: Date) {
+        for reminder in config.enabledReminders where nextFire[reminder.id] == nil {
+            if let next = reminder.schedule.next(after: now, in: zone, quietHours: config.quietHours) {
+                nextFire[reminder.id] = next
+                logger.event(.scheduled, "Next \(reminder.id) at \(LocalFormat.dateTime(next, in: zone))",
+                             level: .debug, reminder: reminder.id,
+                             extra: ["checkin_next_at": .string(LocalFormat.iso8601(next, in: zone))])
+            }
+        }
+        wakeupChanged()
+    }
+
+    public var nextWakeup: Date? {
+        var earliest = nextFire.values.min()
+        for a in active.values {
+            if !a.delivering && a.notificationID == nil && serverAvailable {
+                earliest = min(earliest ?? a.deliverAt, a.deliverAt)
+            }
+            if let e = a.expiresAt { earliest = min(earliest ?? e, e) }
+        }
+        return earliest
+    }
+
+    /// The earliest upcoming firing: reminder id and time.
+    public var upcoming: (reminder: String, at: Date)? {
+        nextFire.min { $0.value < $1.value }.map { ($0.key, $0.value) }
+    }
+
+    private func wakeupChanged() {
+        onWakeupChanged?(nextWakeup)
+        onStatusChanged?()
+    }
+
+    /// Does everything that is due at the clock's now.
+    public func tick() {
+        let now = clock()
+        // Expiries first, so a new prompt of the same reminder does not meet a stale one.
+        for a in active.values.sorted(by: { $0.record.scheduledAt < $1.record.scheduledAt }) {
+            if let e = a.expiresAt, e <= now { expire(a, at: now) }
+        }
+        for (id, at) in nextFire.sorted(by: { $0.value < $1.value }) where at <= now {
+            nextFire[id] = nil
+            if let reminder = config.reminder(id: id), reminder.enabled {
+                fire(reminder, scheduledAt: at, now: now)
+            }
+        }
+        for a in active.values where a.notificationID == nil && !a.delivering && a.deliverAt <= now {
+            deliver(a)
+        }
+        replan(after: now)
+    }
+
+    // MARK: - Prompts
+
+    /// Starts a prompt for `reminder` now (the schedule fired, or a Trigger call).
+    @discardableResult
+    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date) -> String {
+        // One open prompt per reminder: an older unanswered one is closed as expired and its
+        // notification replaced, so notifications never pile up.
+        var replaces: UInt32?
+        for old in active.values where old.reminder.id == reminder.id {
+            replaces = old.notificationID
+            if old.stage == .question {
+                finish(old, state: .expired, at: now, closeNotification: false)
+                logger.event(.expired, "Prompt \(old.record.id) of \(reminder.id) superseded by a new one",
+                             reminder: reminder.id, prompt: old.record.id)
+            } else {
+                finish(old, state: nil, at: now, closeNotification: false)
+            }
+        }
+        let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue,
+                                  scheduledAt: scheduledAt, deliveredAt: nil, notificationID: nil,
+                                  state: .scheduled, outcomeAt: nil, action: nil, snoozeCount: 0)
+        do {
+            try store.insertPrompt(record)
+        } catch {
+            logger.error("Could not record prompt of \(reminder.id): \(error)",
+                         metadata: ["checkin_reminder": .string(reminder.id)])
+        }
+        let a = Active(record: record, reminder: reminder, deliverAt: now)
+        // Unanswered prompts expire even when no server could show them.
+        a.expiresAt = now.addingTimeInterval(TimeInterval(reminder.expireAfter))
+        active[record.id] = a
+        deliver(a, replacing: replaces)
+        wakeupChanged()
+        return record.id
+    }
+
+    private func deliver(_ a: Active, replacing: UInt32? = nil) {
+        guard let sink, let caps = capabilities else {
+            logger.warning("No notification server; \(a.reminder.id) waits until one appears",
+                           metadata: ["checkin_reminder": .string(a.reminder.id), "checkin_prompt_id": .string(a.record.id)])
+            return
+        }
+        let request = notificationRequest(for: a, capabilities: caps, replacing: replacing ?? a.notificationID ?? 0)
+        a.delivering = true
+        sink.notify(request) { [weak self] result in
+            guard let self else { return }
+            a.delivering = false
+            guard self.active[a.record.id] === a else {
+                // Finished while the call was in flight: take the notification down again.
+                if case .success(let id) = result { self.sink?.closeNotification(id: id) }
+                return
+            }
+            switch result {
+            case .success(let id):
+                if let old = a.notificationID, old != id { self.byNotification[old] = nil }
+                a.notificationID = id
+                self.byNotification[id] = a.record.id
+                let now = self.clock()
+                if a.stage == .question {
+                    if a.record.deliveredAt == nil { a.record.deliveredAt = now }
+                    a.record.state = .delivered
+                    a.record.notificationID = id
+                    do {
+                        try self.store.updatePrompt(id: a.record.id, state: .delivered, at: now,
+                                                    deliveredAt: a.record.deliveredAt, notificationID: id)
+                    } catch {
+                        self.logger.error("Could not record delivery of \(a.record.id): \(error)")
+                    }
+                    self.logger.event(.delivered, "Delivered \(a.reminder.id) (notification \(id))",
+                                      reminder: a.reminder.id, prompt: a.record.id,
+                                      extra: ["checkin_notification_id": .stringConvertible(id)])
+                }
+            case .failure(let error):
+                self.logger.event(.deliveryFailed, "Could not deliver \(a.reminder.id): \(error)", level: .warning,
+                                  reminder: a.reminder.id, prompt: a.record.id)
+                // Try again when a server (re)appears; do not spin on a failing server.
+                a.deliverAt = .distantFuture
+            }
+            self.wakeupChanged()
+        }
+    }
+
+    func notificationRequest(for a: Active, capabilities caps: Set<String>, replacing: UInt32) -> NotificationRequest {
+        let r = a.reminder
+        let hasActions = caps.contains("actions")
+        var actions: [(key: String, label: String)] = []
+        var summary = r.title
+        var body = r.message
+        switch (r.kind, a.stage) {
+        case (.mood, .question):
+            if let q = r.question {
+                summary = q.title
+                actions = q.scale.points.map { (String($0), q.scale.buttonTitle(for: $0)) }
+                if !hasActions {
+                    body = (body.isEmpty ? "" : body + "\n") + "Record it with: checkin log --mood N (\(q.scale.rangeDescription))"
+                }
+            }
+            if a.record.snoozeCount < r.maxSnoozes { actions.append(("snooze", "Snooze \(DurationText.format(r.snooze))")) }
+        case (.mood, .followUp):
+            if let q = r.followUp {
+                summary = q.title
+                body = ""
+                actions = q.scale.points.map { (String($0), q.scale.buttonTitle(for: $0)) }
+                actions.append(("skip", "Skip"))
+            }
+        case (.break, _):
+            actions = [("done", "Taking it")]
+            if a.record.snoozeCount < r.maxSnoozes { actions.append(("snooze", "Snooze \(DurationText.format(r.snooze))")) }
+            actions.append(("skip", "Skip"))
+        }
+        if r.kind == .mood && caps.contains("inline-reply") && hasActions {
+            actions.append(("inline-reply", "Add a note"))
+        }
+        if !caps.contains("body") { body = "" }
+        let timeout = a.expiresAt.map { max(1, Int32(min(86400, $0.timeIntervalSince(clock()))) * 1000) } ?? -1
+        return NotificationRequest(
+            appName: "checkin", replacesID: replacing, icon: r.kind == .mood ? "face-smile" : "appointment-soon",
+            summary: summary, body: body, actions: hasActions ? actions : [],
+            hints: ["category": .string(r.kind == .mood ? "x-checkin.mood" : "x-checkin.break"),
+                    "urgency": .byte(1),
+                    "desktop-entry": .string("checkin")],
+            expireTimeout: timeout)
+    }
+
+    /// Ends a prompt: records `state` (unless nil), forgets it, and closes its notification.
+    private func finish(_ a: Active, state: PromptState?, at now: Date, action: String? = nil, closeNotification: Bool = true) {
+        if let state {
+            a.record.state = state
+            do {
+                try store.updatePrompt(id: a.record.id, state: state, at: now, action: action)
+            } catch {
+                logger.error("Could not record \(state.rawValue) for \(a.record.id): \(error)")
+            }
+        }
+        active[a.record.id] = nil
+        if let id = a.notificationID {
+            byNotification[id] = nil
+            if closeNotification { sink?.closeNotification(id: id) }
+        }
+        wakeupChanged()
+    }
+
+    private func expire(_ a: Active, at now: Date) {
+        if a.stage == .followUp {
+            finish(a, state: nil, at: now)
+            return
+        }
+        finish(a, state: .expired, at: now)
+        logger.event(.expired, "Nobody answered \(a.reminder.id); recorded as expired",
+                     reminder: a.reminder.id, prompt: a.record.id)
+    }
+
+    // MARK: - Notification server events
+
+    public func serverAppeared(capabilities caps: [String]) {
+        capabilities = Set(caps)
+        logger.info("Notification server available (capabilities: \(caps.sorted().joined(separator: ", ")))")
+        let now = clock()
+        for a in active.values where a.notificationID == nil && !a.delivering {
+            a.deliverAt = now
+        }
+        tick()
+    }
+
+    /// A restarted server forgets every id: drop ours and deliver again when one appears.
+    public func serverVanished() {
+        capabilities = nil
+        byNotification = [:]
+        for a in active.values {
+            a.notificationID = nil
+            a.deliverAt = clock()
+        }
+        logger.warning("Notification server went away; open prompts will be shown again when one appears")
+        wakeupChanged()
+    }
+
+    public func handle(_ event: NotificationEvent) {
+        switch event {
+        case .actionInvoked(let id, let action):
+            guard let promptID = byNotification[id], let a = active[promptID] else { return }  // not ours
+            handleAction(a, action: action)
+        case .closed(let id, let reason):
+            guard let promptID = byNotification[id], let a = active[promptID] else { return }
+            byNotification[id] = nil
+            a.notificationID = nil
+            let now = clock()
+            if a.stage == .followUp {
+                finish(a, state: nil, at: now, closeNotification: false)
+                return
+            }
+            switch reason {
+            case 1:  // expired on the server
+                finish(a, state: .expired, at: now, closeNotification: false)
+                logger.event(.expired, "The notification for \(a.reminder.id) expired unanswered",
+                             reminder: a.reminder.id, prompt: a.record.id)
+            case 3:  // closed by a CloseNotification call; ours are forgotten before we send one
+                finish(a, state: .dismissed, at: now, closeNotification: false)
+            default:  // 2: dismissed by the user; 4: undefined
+                finish(a, state: .dismissed, at: now, closeNotification: false)
+                logger.event(.dismissed, "The notification for \(a.reminder.id) was dismissed",
+                             reminder: a.reminder.id, prompt: a.record.id)
+            }
+        case .replied(let id, let text):
+            guard let promptID = byNotification[id], let a = active[promptID] else { return }
+            let note = String(text.prefix(4000))
+            if let entryID = a.entryID {
+                do {
+                    try store.updateEntry(id: entryID, note: note)
+                    logger.event(.noted, "Note added to the \(a.reminder.id) entry", reminder: a.reminder.id, prompt: promptID)
+                } catch {
+                    logger.error("Could not record the note for \(promptID): \(error)")
+                }
+            } else {
+                a.pendingNote = note
+            }
+        case .serverAppeared, .serverVanished:
+            break  // handled by the owner, which asks for capabilities first
+        }
+    }
+
+    private func handleAction(_ a: Active, action: String) {
+        let now = clock()
+        let r = a.reminder
+        switch (r.kind, a.stage, action) {
+        case (_, _, "snooze") where a.stage == .question:
+            a.record.snoozeCount += 1
+            do {
+                try store.updatePrompt(id: a.record.id, state: .snoozed, at: now, action: "snooze", snoozeCount: a.record.snoozeCount)
+            } catch {
+                logger.error("Could not record snooze for \(a.record.id): \(error)")
+            }
+            a.record.state = .snoozed
+            if let id = a.notificationID {
+                byNotification[id] = nil
+                sink?.closeNotification(id: id)
+                a.notificationID = nil
+            }
+            a.deliverAt = now.addingTimeInterval(TimeInterval(r.snooze))
+            a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(r.expireAfter))
+            logger.event(.snoozed, "\(r.id) snoozed for \(DurationText.format(r.snooze)) (\(a.record.snoozeCount) of \(r.maxSnoozes))",
+                         reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "snooze"])
+            wakeupChanged()
+        case (.mood, .question, _):
+            guard let q = r.question, let value = Int(action), q.scale.points.contains(value) else {
+                logger.debug("Ignoring action \(action) on \(a.record.id)")
+                return
+            }
+            let entry = Entry(id: nil, recordedAt: now, utcOffset: zone.offset(at: now),
+                              mood: q.measure == .mood ? value : nil, anxiety: q.measure == .anxiety ? value : nil,
+                              note: a.pendingNote, tags: [], source: "notification", promptID: a.record.id)
+            do {
+                a.entryID = try store.recordAnswer(promptID: a.record.id, state: .answered, at: now, action: action, entry: entry)
+            } catch {
+                logger.error("Could not record the answer \(action) for \(a.record.id): \(error); the notification stays open")
+                return
+            }
+            // Committed: only now say so.
+            logger.event(.answered, "Recorded \(q.measure.rawValue) \(value) for \(r.id)", reminder: r.id, prompt: a.record.id,
+                         extra: ["checkin_action": .string(action), "checkin_\(q.measure.rawValue)": .stringConvertible(value)])
+            a.record.state = .answered
+            a.pendingNote = nil
+            if let oldID = a.notificationID {
+                byNotification[oldID] = nil
+                sink?.closeNotification(id: oldID)
+                a.notificationID = nil
+            }
+            if r.followUp != nil {
+                a.stage = .followUp
+                a.expiresAt = now.addingTimeInterval(TimeInterval(r.expireAfter))
+                deliver(a, replacing: 0)
+            } else {
+                finish(a, state: nil, at: now)
+            }
+            onStatusChanged?()
+        case (.mood, .followUp, "skip"):
+            finish(a, state: nil, at: now)
+        case (.mood, .followUp, _):
+            guard let q = r.followUp, let value = Int(action), q.scale.points.contains(value), let entryID = a.entryID else { return }
+            do {
+                try store.updateEntry(id: entryID, measure: q.measure, value: value)
+            } catch {
+                logger.error("Could not record \(q.measure.rawValue) \(value) for \(a.record.id): \(error)")
+                return
+            }
+            logger.event(.followUpAnswered, "Recorded \(q.measure.rawValue) \(value) for \(r.id)", reminder: r.id, prompt: a.record.id,
+                         extra: ["checkin_action": .string(action), "checkin_\(q.measure.rawValue)": .stringConvertible(value)])
+            finish(a, state: nil, at: now)
+        case (.break, _, "done"):
+            finish(a, state: .answered, at: now, action: "done")
+            logger.event(.answered, "Break \(r.id) taken", reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "done"])
+        case (_, _, "skip"):
+            finish(a, state: .skipped, at: now, action: "skip")
+            logger.event(.skipped, "\(r.id) skipped", reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "skip"])
+        default:
+            logger.debug("Ignoring action \(action) on \(a.record.id)")
+        }
+    }
+
+    /// Closes every open notification (on shutdown); prompts stay open in the store and are
+    /// closed out by the next start.
+    public func closeAll() {
+        for a in active.values {
+            if let id = a.notificationID { sink?.closeNotification(id: id) }
+        }
+    }
+
+    // MARK: - Status
+
+    public var openPromptCount: Int { active.count }
+}
+
+/// Local time formatting without Foundation's ICU formatters.
+public enum LocalFormat {
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// "2026-11-25 14:00"
+    public static func dateTime(_ date: Date, in zone: Zone) -> String {
+        let c = zone.civil(date)
+        return "\(c.date) \(two(c.hour)):\(two(c.minute))"
+    }
+
+    /// "14:00"
+    public static func time(_ date: Date, in zone: Zone) -> String {
+        let c = zone.civil(date)
+        return "\(two(c.hour)):\(two(c.minute))"
+    }
+
+    /// "2026-11-25T14:00:00+01:00"
+    public static func iso8601(_ date: Date, in zone: Zone) -> String {
+        let c = zone.civil(date)
+        let off = zone.offset(at: date)
+        let sign = off < 0 ? "-" : "+"
+        let a = abs(off)
+        return "\(c.date)T\(two(c.hour)):\(two(c.minute)):\(two(c.second))\(sign)\(two(a / 3600)):\(two(a % 3600 / 60))"
+    }
+
+    /// "in 2h 5m"
+    public static func relative(_ seconds: Int) -> String {
+        if seconds < 60 { return "in less than a minute" }
+        let h = seconds / 3600, m = seconds % 3600 / 60
+        if h >= 24 { return "in \(h / 24)d \(h % 24)h" }
+        return h > 0 ? "in \(h)h \(m)m" : "in \(m)m"
+    }
+}
