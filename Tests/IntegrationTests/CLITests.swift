@@ -1,0 +1,169 @@
+import Foundation
+import XCTest
+
+/// Runs the real `checkin` binary and compares exact output and exit codes.
+final class CLITests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("checkin-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    static var binDirectory: URL {
+        // The test bundle sits next to the products it was built with (on Linux, bundleURL is
+        // already that directory).
+        let bundle = Bundle(for: CLITests.self).bundleURL
+        return [bundle, bundle.deletingLastPathComponent()].first {
+            FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("checkind").path)
+        } ?? bundle
+    }
+
+    static var repoRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func checkin(_ args: [String], env extra: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = Self.binDirectory.appendingPathComponent("checkin")
+        p.arguments = args
+        var env = [
+            "HOME": dir.path,
+            "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path,
+            "XDG_DATA_HOME": dir.appendingPathComponent("data").path,
+            "TZ": "UTC",
+            "PATH": "/usr/bin:/bin",
+            // No session bus: `status` must say the daemon is not running.
+            "DBUS_SESSION_BUS_ADDRESS": "unix:path=\(dir.path)/no-bus",
+        ]
+        env.merge(extra) { _, new in new }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    var databasePath: String { dir.appendingPathComponent("data/checkin/checkin.sqlite").path }
+
+    func testLogRefusesOutOfRangeAndWritesNothing() throws {
+        let r = try checkin(["log", "--mood", "9"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.stderr, "checkin: --mood 9 is outside the scale; expected 1-5 (1 = Very low, 2 = Low, 3 = Okay, 4 = Good, 5 = Very good)\n")
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath))
+
+        let a = try checkin(["log", "--mood", "3", "--anxiety", "0"])
+        XCTAssertEqual(a.status, 64)
+        XCTAssertEqual(a.stderr, "checkin: --anxiety 0 is outside the scale; expected 1-5 (1 = None, 2 = Mild, 3 = Moderate, 4 = High, 5 = Very high)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath))
+    }
+
+    func testLogThenHistoryJSON() throws {
+        let r = try checkin(["log", "--mood", "4", "--anxiety", "2", "--note", "a \"quoted\" walk", "--tag", "Work", "--tag", "outside"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("Recorded mood 4 (Good), anxiety 2 (Mild) at "), r.stdout)
+        // The journal is private.
+        var st = stat()
+        XCTAssertEqual(stat(databasePath, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        XCTAssertEqual(stat(dir.appendingPathComponent("data/checkin").path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o700)
+
+        let h = try checkin(["history", "--json"])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        let doc = try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as! [String: Any]
+        let entries = doc["entries"] as! [[String: Any]]
+        XCTAssertEqual(entries.count, 1)
+        XCTAssertEqual(entries[0]["mood"] as? Int, 4)
+        XCTAssertEqual(entries[0]["anxiety"] as? Int, 2)
+        XCTAssertEqual(entries[0]["note"] as? String, "a \"quoted\" walk")
+        XCTAssertEqual(entries[0]["tags"] as? [String], ["outside", "work"])
+        XCTAssertEqual(entries[0]["source"] as? String, "cli")
+        XCTAssertTrue((entries[0]["time"] as! String).hasSuffix("+00:00"))
+        XCTAssertEqual((doc["prompts"] as! [Any]).count, 0)
+
+        let text = try checkin(["history"])
+        XCTAssertEqual(text.status, 0)
+        let lines = text.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].hasPrefix("Entries since "))
+        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety 2  cli           #outside #work  \"a \"quoted\" walk\""), String(lines[1]))
+    }
+
+    func testHistoryBadDate() throws {
+        let r = try checkin(["history", "--since", "2026-13-40"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.stderr, "checkin: --since \"2026-13-40\" is not a date; expected YYYY-MM-DD or a relative time like 7d, 12h, 30m\n")
+    }
+
+    func testHistoryWithoutJournal() throws {
+        let r = try checkin(["history"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "No entries yet (no journal at \(databasePath)).\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath), "a read must not create the journal")
+    }
+
+    func testConfigCheckDefault() throws {
+        let r = try checkin(["config", "check", Self.repoRoot.appendingPathComponent("config/default.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, """
+            \(Self.repoRoot.appendingPathComponent("config/default.json").path): OK, 2 reminders
+              mood         mood   at 10:00, 14:00, 19:00 (mon..sun)
+              break        break  every 50m between 09:00-18:00 (mon..fri)
+              quiet hours: 22:00-07:00+1
+
+            """)
+        let builtIn = try checkin(["config", "check"])
+        XCTAssertEqual(builtIn.status, 0)
+        XCTAssertTrue(builtIn.stdout.hasPrefix("(built-in default): OK, 2 reminders\n"))
+    }
+
+    func testConfigCheckListsEveryError() throws {
+        let path = dir.appendingPathComponent("bad.json").path
+        try """
+            {
+              "reminders": [
+                { "id": "mood", "type": "mood", "at": ["10:00", "25:00"] },
+                { "id": "break", "type": "break", "evry": "50m" }
+              ]
+            }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try checkin(["config", "check", path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr, """
+            checkin: \(path): 3 errors
+            \(path):3:53: reminders[0].at[1]: "25:00" is not a time of day; expected "HH:MM" from 00:00 to 23:59
+            \(path):4:5: reminders[1]: empty schedule; expected "at": ["10:00", ...] or "every": "50m" (with an optional "between": "09:00-18:00")
+            \(path):4:47: reminders[1].evry: unknown key "evry"; did you mean "every"?
+
+            """)
+    }
+
+    func testStatusWhenDaemonIsNotRunning() throws {
+        let r = try checkin(["status"])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertTrue(r.stdout.hasPrefix("checkind is not running. Start it with: systemctl --user start checkind\n  Next with the current config: "), r.stdout)
+        let j = try checkin(["status", "--json"])
+        XCTAssertEqual(j.status, 3)
+        let doc = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(doc["running"] as? Bool, false)
+        XCTAssertNotNil(doc["nextReminder"] as? String)
+    }
+}
