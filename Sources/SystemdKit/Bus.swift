@@ -36,9 +36,6 @@ public final class Bus: @unchecked Sendable {
 
     private enum WriteState { case inactive, running, suspended }
 
-    /// Default sd-bus method-call timeout (25 s) when `timeout` is nil.
-    public static let defaultTimeout: Duration? = nil
-
     private init(adopting pointer: OpaquePointer) {
         self.pointer = pointer
     }

@@ -71,7 +71,8 @@ public final class NotificationsClient {
     public var onEvent: (NotificationEvent) -> Void
     private var matches: [BusSlot] = []
 
-    /// Installs the signal matches (synchronously, so no event is missed after this returns).
+    /// Installs the signal matches (synchronous AddMatch calls, so no event is missed after this
+    /// returns). Create it before `bus.attach(to:)` or on the bus queue.
     public init(bus: Bus, onEvent: @escaping (NotificationEvent) -> Void = { _ in }) throws(SystemdError) {
         self.bus = bus
         self.onEvent = onEvent

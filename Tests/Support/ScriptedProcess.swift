@@ -19,18 +19,20 @@ public final class ScriptedProcess: @unchecked Sendable {
     public let directory: URL
     private let process: Process
     private let stdinPipe: Pipe
+    private let ownsDirectory: Bool
     private let lock = NSLock()
     private var stopped = false
 
     /// Starts `executable`. `environment` entries are added to (and override) this process's
     /// environment; a nil value removes a variable. Output goes to files in `directory`
-    /// (a fresh temporary directory by default).
+    /// (a fresh temporary directory by default, removed on deinit).
     public init(
         _ executable: String, arguments: [String] = [], environment: [String: String?] = [:],
         name: String? = nil, directory: URL? = nil
     ) throws {
         let name = name ?? URL(fileURLWithPath: executable).lastPathComponent
         self.name = name
+        ownsDirectory = directory == nil
         let directory = try directory ?? makeTemporaryDirectory(prefix: name)
         self.directory = directory
         stdoutPath = directory.appendingPathComponent("\(name).stdout").path
@@ -58,7 +60,11 @@ public final class ScriptedProcess: @unchecked Sendable {
         pid = process.processIdentifier
     }
 
-    deinit { stop() }
+    /// Stops the process; a temporary directory this helper created (with the output files) is removed.
+    deinit {
+        stop()
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
+    }
 
     public var isRunning: Bool { process.isRunning }
 

@@ -250,6 +250,28 @@ final class BusTests: XCTestCase {
         XCTAssertEqual(results.current, ["sum 5"])
     }
 
+    func testLargeMessagesAreWrittenThroughTheWriteSource() throws {
+        // 24 MiB does not fit the socket buffer (sd-bus asks for 8 MiB): writing it takes POLLOUT rounds.
+        let (server, _, serverSlot) = try startServer()
+        defer { withExtendedLifetime((server, serverSlot)) {} }
+        let client = try Bus(address: testBus.address)
+        let queue = BusQueue("client")
+        try client.attach(to: queue.queue)
+        let big = String(repeating: "x", count: 24 << 20)
+        let replied = expectation(description: "large reply")
+        try queue.sync {
+            try client.callAsync(destination: Calc.name, path: Calc.path, interface: Calc.interface, member: "Greet",
+                                 timeout: .seconds(10), build: { m throws(SystemdError) in try m.append(big) }
+            ) { result in
+                let text = (try? result.get().readString()) ?? ""
+                XCTAssertEqual(text.utf8.count, big.utf8.count + "hello ".utf8.count)
+                XCTAssertTrue(text.hasPrefix("hello xxx"))
+                replied.fulfill()
+            }
+        }
+        wait(for: [replied], timeout: 15)
+    }
+
     func testCancelledCallNeverReplies() throws {
         let (server, _, serverSlot) = try startServer()
         defer { withExtendedLifetime((server, serverSlot)) {} }

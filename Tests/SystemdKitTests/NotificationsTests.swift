@@ -37,6 +37,7 @@ final class NotificationsTests: XCTestCase {
 
     override func tearDown() {
         server?.stop()
+        server = nil
         if let queue {
             queue.sync {
                 client = nil
@@ -44,6 +45,8 @@ final class NotificationsTests: XCTestCase {
             }
         }
         testBus?.stop()
+        testBus = nil
+        bus = nil
     }
 
     /// Starts the scripted server; returns its unique name.
@@ -53,7 +56,7 @@ final class NotificationsTests: XCTestCase {
             "/usr/bin/python3",
             arguments: [Fixtures.path("notification-server.py"), "--address", testBus.address,
                         "--capabilities", capabilities, "--log", logPath, "--first-id", String(firstID)],
-            name: "notification-server")
+            name: "notification-server", directory: testBus.directory)
         server = process
         let ready = try process.waitForLine(timeout: 15) { $0.hasPrefix("READY ") }
         return String(ready.dropFirst("READY ".count))
