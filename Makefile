@@ -57,7 +57,7 @@ bench: release test-deps
 install: release
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(RELEASE_BIN)/checkind $(RELEASE_BIN)/checkin $(DESTDIR)$(BINDIR)/
-	sed 's|@BINDIR@|$(BINDIR)|g' systemd/checkind.service > $(DESTDIR)$(USERUNITDIR)/checkind.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/checkind.service > $(DESTDIR)$(USERUNITDIR)/checkind.service
 	chmod 0644 $(DESTDIR)$(USERUNITDIR)/checkind.service
 	install -m 0644 config/default.json $(DESTDIR)$(DOCDIR)/config.example.json
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
