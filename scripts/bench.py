@@ -19,7 +19,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".build", "release", "checkind")
+BIN = os.environ.get("CHECKIND", os.path.join(ROOT, ".build", "release", "checkind"))
 SERVER = os.path.join(ROOT, "Tests", "Fixtures", "notification-server.py")
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 IDLE_SECONDS = int(os.environ.get("IDLE_SECONDS", "60"))
