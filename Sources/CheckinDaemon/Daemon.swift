@@ -21,13 +21,16 @@ public struct DaemonOptions: Sendable {
     public var dataDirectory: String?
     /// A bus address to use instead of the session bus (tests).
     public var busAddress: String?
+    /// Whether SIGTERM/SIGINT/SIGHUP are handled (off for in-process tests).
+    public var handleSignals: Bool
     public var environment: [String: String]
 
     public init(configPath: String? = nil, dataDirectory: String? = nil, busAddress: String? = nil,
-                environment: [String: String]) {
+                handleSignals: Bool = true, environment: [String: String]) {
         self.configPath = configPath
         self.dataDirectory = dataDirectory
         self.busAddress = busAddress
+        self.handleSignals = handleSignals
         self.environment = environment
     }
 
@@ -117,7 +120,7 @@ public final class Daemon: @unchecked Sendable {
         notifications.onEvent = { [weak self] event in self?.handle(event) }
         engine.start()
         queryServer()
-        installSignalHandlers()
+        if options.handleSignals { installSignalHandlers() }
         startWatchdog()
         logger.event(.started, "checkind started with \(config.source) (\(config.enabledReminders.count) reminders, database \(options.databasePath))")
         do { _ = try notifier.ready(status: statusLine()) } catch { logger.warning("sd_notify failed: \(error)") }
@@ -247,7 +250,8 @@ public final class Daemon: @unchecked Sendable {
         } else {
             parts.append("No reminder scheduled")
         }
-        parts.append("\(todayCount(now: now, zone: zone)) check-ins today")
+        let count = todayCount(now: now, zone: zone)
+        parts.append("\(count) check-in\(count == 1 ? "" : "s") today")
         if let engine, !engine.serverAvailable { parts.append("waiting for a notification server") }
         if let configError { parts.append("config error: \(configError)") }
         return parts.joined(separator: "; ")
@@ -308,7 +312,7 @@ public final class Daemon: @unchecked Sendable {
         return reply
     }
 
-    func statusDictionary() -> [String: BusVariant] {
+    public func statusDictionary() -> [String: BusVariant] {
         let now = clock()
         let zone = engine.zone
         var d: [String: BusVariant] = [
