@@ -148,7 +148,12 @@ public final class PromptEngine {
         }
         for (id, at) in nextFire.sorted(by: { $0.value < $1.value }) where at <= now {
             nextFire[id] = nil
-            if let reminder = config.reminder(id: id), reminder.enabled {
+            guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
+            // Each reminder holds one pending firing, so after a suspend at most one late prompt
+            // comes per reminder, and none outside its window.
+            if let reason = tooLate(reminder, scheduledAt: at, now: now) {
+                recordMissed(reminder, scheduledAt: at, now: now, reason: reason)
+            } else {
                 fire(reminder, scheduledAt: at, now: now)
             }
         }
@@ -156,6 +161,33 @@ public final class PromptEngine {
             deliver(a)
         }
         replan(after: now)
+    }
+
+    /// Why a firing that is due at `now` should not be shown any more, or nil to show it.
+    /// Up to a minute late is on time (timer slack); later than that happens after a suspend.
+    func tooLate(_ reminder: Reminder, scheduledAt: Date, now: Date) -> String? {
+        let late = now.timeIntervalSince(scheduledAt)
+        guard late > 60 else { return nil }
+        let minute = zone.civil(now).minuteOfDay
+        if config.quietHours.contains(where: { $0.contains(minuteOfDay: minute) }) {
+            return "it is quiet hours now"
+        }
+        if let window = reminder.schedule.window(containing: scheduledAt, in: zone) {
+            return now >= window.end ? "its window closed at \(LocalFormat.time(window.end, in: zone))" : nil
+        }
+        return late >= Double(reminder.expireAfter) ? "it is \(DurationText.format(Int(late))) late" : nil
+    }
+
+    private func recordMissed(_ reminder: Reminder, scheduledAt: Date, now: Date, reason: String) {
+        let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: scheduledAt,
+                                  deliveredAt: nil, notificationID: nil, state: .missed, outcomeAt: now, action: nil, snoozeCount: 0)
+        do {
+            try store.insertPrompt(record)
+        } catch {
+            logger.error("Could not record a missed prompt of \(reminder.id): \(error)")
+        }
+        logger.event(.missed, "\(reminder.id) due at \(LocalFormat.dateTime(scheduledAt, in: zone)) not shown: \(reason)",
+                     reminder: reminder.id, prompt: record.id)
     }
 
     // MARK: - Prompts

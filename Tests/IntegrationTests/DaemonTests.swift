@@ -284,6 +284,32 @@ final class DaemonTests: XCTestCase {
         }
     }
 
+    func testAfterASuspendAtMostOneLatePromptAndNoneOutsideItsWindow() throws {
+        let evening = Date.utc("2026-03-02T18:59:00Z")
+        h = try DaemonHarness(config: Self.eveningConfig, start: evening)
+        // Resume at 19:10: the 19:00 break is late but its window is open: shown once.
+        h.advance(to: Date.utc("2026-03-02T19:10:00Z"))
+        let n = try h.waitForNotify(1)
+        XCTAssertEqual(n["summary"] as? String, "Time for a break")
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T19:40:00Z"), "the break's expiry")
+        // Suspended again until 21:30: the 19:50 and 20:40 breaks and the 20:00 check-in are not
+        // shown; one missed prompt is recorded per reminder, no backlog.
+        h.advance(to: Date.utc("2026-03-02T21:30:00Z"))
+        let missed = h.log.events("missed")
+        XCTAssertEqual(missed.map { $0.metadata["checkin_reminder"]! }.sorted(), ["break", "mood"])
+        XCTAssertEqual(missed.first { $0.metadata["checkin_reminder"] == "break" }?.message,
+                       "break due at 2026-03-02 19:50 not shown: its window closed at 21:00")
+        XCTAssertEqual(missed.first { $0.metadata["checkin_reminder"] == "mood" }?.message,
+                       "mood due at 2026-03-02 20:00 not shown: it is 1h30m late")
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 1)
+        let store = try h.store()
+        defer { store.close() }
+        let states = try store.prompts(since: nil, until: nil).map { "\($0.reminder) \($0.state.rawValue)" }
+        XCTAssertEqual(states, ["break expired", "break missed", "mood missed"])
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-03T19:00:00Z"))
+    }
+
     func testPromptsLeftOpenByACrashAreClosedOutAtStart() throws {
         let before = monday0959
         // An earlier run left one delivered and one never-delivered prompt.
