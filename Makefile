@@ -15,8 +15,14 @@ endif
 DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 
 RELEASE_BIN = .build/release
+# What `make install` builds and installs: `swift build -c $(CONFIGURATION) --scratch-path
+# $(SCRATCH_PATH)`, then the binaries from $(SCRATCH_PATH)/$(CONFIGURATION). The end-to-end test
+# installs the debug build (CONFIGURATION=debug) so CI does not need a release build.
+CONFIGURATION ?= release
+SCRATCH_PATH  ?= .build
+INSTALL_BIN    = $(SCRATCH_PATH)/$(CONFIGURATION)
 
-.PHONY: all deps test-deps build release run test unit-test e2e-test bench install uninstall default-config clean
+.PHONY: all deps test-deps build release run test unit-test e2e-test bench install uninstall default-config clean man-pages
 
 all: build
 
@@ -54,9 +60,10 @@ e2e-test: test-deps
 bench: release test-deps
 	/usr/bin/python3 scripts/bench.py
 
-install: release
+install: deps
+	$(SWIFT) build -c $(CONFIGURATION) --scratch-path $(SCRATCH_PATH)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(DOCDIR)
-	install -m 0755 $(RELEASE_BIN)/checkind $(RELEASE_BIN)/checkin $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(INSTALL_BIN)/checkind $(INSTALL_BIN)/checkin $(DESTDIR)$(BINDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/checkind.service > $(DESTDIR)$(USERUNITDIR)/checkind.service
 	chmod 0644 $(DESTDIR)$(USERUNITDIR)/checkind.service
 	install -m 0644 config/default.json $(DESTDIR)$(DOCDIR)/config.example.json
@@ -76,3 +83,8 @@ default-config:
 
 clean:
 	rm -rf .build
+
+# Regenerates man/checkin.1 from the CLI's own help (swift-argument-parser's generate-manual).
+man-pages:
+	$(SWIFT) package plugin generate-manual --configuration debug
+	cp .build/plugins/GenerateManual/outputs/checkin/checkin.1 man/checkin.1
