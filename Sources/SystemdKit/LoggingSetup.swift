@@ -233,3 +233,10 @@ public struct StderrLogHandler: LogHandler {
         }
     }
 }
+
+/// Messages for a person at a terminal (usage errors, refusals), written whole to stderr.
+public enum StandardError {
+    public static func write(_ text: String) {
+        StderrLogHandler.writeAll(fd: STDERR_FILENO, text)
+    }
+}

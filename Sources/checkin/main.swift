@@ -67,16 +67,7 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 enum Env {
-    static let current: [String: String] = {
-        var out: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return out
-    }()
+    static let current = LoggingSetup.processEnvironment()
 }
 
 /// Prints to stderr and exits with the error's code (ArgumentParser's own errors keep theirs).
@@ -84,20 +75,8 @@ func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as CLIError {
-        Stderr.write("checkin: \(error.message)\n")
+        StandardError.write("checkin: \(error.message)\n")
         throw ExitCode(error.code)
-    }
-}
-
-enum Stderr {
-    static func write(_ s: String) {
-        let bytes = Array(s.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if errno == EINTR { continue }; return }
-            offset += n
-        }
     }
 }
 

@@ -24,29 +24,11 @@ let usage = """
     """
 
 func fail(_ message: String, code: Int32) -> Never {
-    FileHandleStderr.write("checkind: \(message)\n")
+    StandardError.write("checkind: \(message)\n")
     exit(code)
 }
 
-enum FileHandleStderr {
-    static func write(_ s: String) {
-        var bytes = Array(s.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if errno == EINTR { continue }; return }
-            offset += n
-        }
-    }
-}
-
-var environment: [String: String] = [:]
-var envp = environ
-while let entry = envp.pointee {
-    let s = String(cString: entry)
-    if let eq = s.firstIndex(of: "=") { environment[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-    envp += 1
-}
+let environment = LoggingSetup.processEnvironment()
 
 var options = DaemonOptions(environment: environment)
 var args = CommandLine.arguments.dropFirst()
