@@ -37,6 +37,8 @@ public final class PromptEngine {
         var deliverAt: Date
         var expiresAt: Date?
         var entryID: Int64?
+        /// The value chosen for the first question, shown in the follow-up.
+        var firstAnswer: Int?
         var pendingNote: String?
 
         enum Stage { case question, followUp }
@@ -277,41 +279,69 @@ public final class PromptEngine {
         let hasActions = caps.contains("actions")
         var actions: [(key: String, label: String)] = []
         var summary = r.title
-        var body = r.message
+        var lines: [String] = r.message.isEmpty ? [] : [r.message]
+        let snooze = a.record.snoozeCount < r.maxSnoozes ? [("snooze", "Snooze \(Self.humanDuration(r.snooze))")] : []
+        /// The scale in the body too: dunst and mako show actions only in a menu, GNOME only three.
+        func ask(_ q: Question, measure: String) {
+            summary = q.title
+            actions = q.scale.points.map { (String($0), q.scale.buttonTitle(for: $0)) }
+            if hasActions {
+                if !q.scale.labels.isEmpty {
+                    lines.append(q.scale.points.map { q.scale.buttonTitle(for: $0) }.joined(separator: " · "))
+                }
+            } else {
+                lines.append("Record it with: checkin log --\(measure) N (\(q.scale.rangeDescription))")
+            }
+        }
         switch (r.kind, a.stage) {
         case (.mood, .question):
-            if let q = r.question {
-                summary = q.title
-                actions = q.scale.points.map { (String($0), q.scale.buttonTitle(for: $0)) }
-                if !hasActions {
-                    body = (body.isEmpty ? "" : body + "\n") + "Record it with: checkin log --mood N (\(q.scale.rangeDescription))"
-                }
-            }
-            if a.record.snoozeCount < r.maxSnoozes { actions.append(("snooze", "Snooze \(DurationText.format(r.snooze))")) }
+            if let q = r.question { ask(q, measure: q.measure.rawValue) }
+            actions += snooze
         case (.mood, .followUp):
-            if let q = r.followUp {
-                summary = q.title
-                body = ""
-                actions = q.scale.points.map { (String($0), q.scale.buttonTitle(for: $0)) }
-                actions.append(("skip", "Skip"))
+            lines = []
+            if let q = r.question, let v = a.firstAnswer {
+                lines.append("Recorded \(q.measure.rawValue) \(v)" + (q.scale.label(for: v).map { " (\($0))" } ?? "") + ".")
             }
-        case (.break, _):
-            actions = [("done", "Taking it")]
-            if a.record.snoozeCount < r.maxSnoozes { actions.append(("snooze", "Snooze \(DurationText.format(r.snooze))")) }
+            if let q = r.followUp { ask(q, measure: q.measure.rawValue) }
             actions.append(("skip", "Skip"))
+        case (.break, _):
+            actions = [("done", "Taking it")] + snooze + [("skip", "Skip")]
         }
         if r.kind == .mood && caps.contains("inline-reply") && hasActions {
             actions.append(("inline-reply", "Add a note"))
         }
+        var body = lines.joined(separator: "\n")
         if !caps.contains("body") { body = "" }
+        if caps.contains("body-markup") { body = Self.escapeMarkup(body) }
         let timeout = a.expiresAt.map { max(1, Int32(min(86400, $0.timeIntervalSince(clock()))) * 1000) } ?? -1
         return NotificationRequest(
-            appName: "checkin", replacesID: replacing, icon: r.kind == .mood ? "face-smile" : "appointment-soon",
+            appName: "checkin", replacesID: replacing,
+            // Neutral, standard icon names (freedesktop Icon Naming Spec).
+            icon: r.kind == .mood ? "face-plain" : "appointment-soon",
             summary: summary, body: body, actions: hasActions ? actions : [],
-            hints: ["category": .string(r.kind == .mood ? "x-checkin.mood" : "x-checkin.break"),
-                    "urgency": .byte(1),
-                    "desktop-entry": .string("checkin")],
+            hints: ["category": .string(r.kind == .mood ? "x-checkin.mood" : "x-checkin.break"), "urgency": .byte(1)],
             expireTimeout: timeout)
+    }
+
+    /// Servers with `body-markup` read the body as a small HTML subset: keep text text.
+    static func escapeMarkup(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// "10 min", "1 h", "1 h 30 min" for button labels.
+    static func humanDuration(_ seconds: Int) -> String {
+        let h = seconds / 3600, m = seconds % 3600 / 60
+        if h == 0 { return "\(max(1, m)) min" }
+        return m == 0 ? "\(h) h" : "\(h) h \(m) min"
     }
 
     /// Ends a prompt: records `state` (unless nil), forgets it, and closes its notification.
@@ -429,7 +459,7 @@ public final class PromptEngine {
             }
             a.deliverAt = now.addingTimeInterval(TimeInterval(r.snooze))
             a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(r.expireAfter))
-            logger.event(.snoozed, "\(r.id) snoozed for \(DurationText.format(r.snooze)) (\(a.record.snoozeCount) of \(r.maxSnoozes))",
+            logger.event(.snoozed, "\(r.id) snoozed for \(Self.humanDuration(r.snooze)) (\(a.record.snoozeCount) of \(r.maxSnoozes))",
                          reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "snooze"])
             wakeupChanged()
         case (.mood, .question, _):
@@ -450,6 +480,7 @@ public final class PromptEngine {
             logger.event(.answered, "Recorded \(q.measure.rawValue) \(value) for \(r.id)", reminder: r.id, prompt: a.record.id,
                          extra: ["checkin_action": .string(action), "checkin_\(q.measure.rawValue)": .stringConvertible(value)])
             a.record.state = .answered
+            a.firstAnswer = value
             a.pendingNote = nil
             if let oldID = a.notificationID {
                 byNotification[oldID] = nil

@@ -48,8 +48,10 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(mood["replaces_id"] as? Int, 0)
         XCTAssertEqual(mood["actions"] as? [String], [
             "1", "1 Very low", "2", "2 Low", "3", "3 Okay", "4", "4 Good", "5", "5 Very good",
-            "snooze", "Snooze 10m", "inline-reply", "Add a note",
+            "snooze", "Snooze 10 min", "inline-reply", "Add a note",
         ])
+        XCTAssertEqual(mood["body"] as? String, "1 Very low · 2 Low · 3 Okay · 4 Good · 5 Very good")
+        XCTAssertEqual(mood["app_icon"] as? String, "face-plain")
         XCTAssertEqual(mood["expire_timeout"] as? Int, 1_800_000)
         XCTAssertEqual((mood["hints"] as? [String: Any])?["category"] as? String, "x-checkin.mood")
 
@@ -64,6 +66,7 @@ final class DaemonTests: XCTestCase {
         try h.command(#"{"cmd":"action","id":\#(moodID),"action":"4"}"#)
         let followUp = try h.waitForNotify(2)
         XCTAssertEqual(followUp["summary"] as? String, "How anxious do you feel?")
+        XCTAssertEqual(followUp["body"] as? String, "Recorded mood 4 (Good).\n1 None · 2 Mild · 3 Moderate · 4 High · 5 Very high")
         XCTAssertEqual(followUp["actions"] as? [String], [
             "1", "1 None", "2", "2 Mild", "3", "3 Moderate", "4", "4 High", "5", "5 Very high",
             "skip", "Skip", "inline-reply", "Add a note",
@@ -237,6 +240,15 @@ final class DaemonTests: XCTestCase {
         let n = try h.waitForNotify(1)
         XCTAssertEqual(n["actions"] as? [String], [])
         XCTAssertEqual(n["body"] as? String, "Record it with: checkin log --mood N (1-5)")
+
+        // A server that reads markup gets the message escaped, not interpreted.
+        h.stop()
+        h = try DaemonHarness(config: #"{"reminders": [{"id": "b", "type": "break", "at": ["20:00"], "message": "Stand up & rest <20 s>"}]}"#,
+                              start: monday0959, serverCapabilities: "actions,body,body-markup")
+        h.fire("b")
+        let escaped = try h.waitForNotify(1)
+        XCTAssertEqual(escaped["body"] as? String, "Stand up &amp; rest &lt;20 s&gt;")
+        XCTAssertEqual(escaped["actions"] as? [String], ["done", "Taking it", "snooze", "Snooze 5 min", "skip", "Skip"])
     }
 
     func testReloadRefusesABrokenConfigAndKeepsTheOldOne() throws {
