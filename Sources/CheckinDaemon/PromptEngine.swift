@@ -287,7 +287,9 @@ public final class PromptEngine {
             actions = q.scale.points.map { (String($0), q.scale.buttonTitle(for: $0)) }
             if hasActions {
                 if !q.scale.labels.isEmpty {
-                    lines.append(q.scale.points.map { q.scale.buttonTitle(for: $0) }.joined(separator: " · "))
+                    // No-break spaces keep "5 Very good" on one line when the server wraps.
+                    let items = q.scale.points.map { q.scale.buttonTitle(for: $0).replacingSpaces(with: "\u{00A0}") }
+                    lines.append(items.joined(separator: " · "))
                 }
             } else {
                 lines.append("Record it with: checkin log --\(measure) N (\(q.scale.rangeDescription))")
@@ -563,5 +565,11 @@ public enum LocalFormat {
         let h = seconds / 3600, m = seconds % 3600 / 60
         if h >= 24 { return "in \(h / 24)d \(h % 24)h" }
         return h > 0 ? "in \(h)h \(m)m" : "in \(m)m"
+    }
+}
+
+extension String {
+    func replacingSpaces(with replacement: Character) -> String {
+        String(map { $0 == " " ? replacement : $0 })
     }
 }

@@ -50,7 +50,7 @@ final class DaemonTests: XCTestCase {
             "1", "1 Very low", "2", "2 Low", "3", "3 Okay", "4", "4 Good", "5", "5 Very good",
             "snooze", "Snooze 10 min", "inline-reply", "Add a note",
         ])
-        XCTAssertEqual(mood["body"] as? String, "1 Very low · 2 Low · 3 Okay · 4 Good · 5 Very good")
+        XCTAssertEqual(mood["body"] as? String, "1\u{A0}Very\u{A0}low · 2\u{A0}Low · 3\u{A0}Okay · 4\u{A0}Good · 5\u{A0}Very\u{A0}good")
         XCTAssertEqual(mood["app_icon"] as? String, "face-plain")
         XCTAssertEqual(mood["expire_timeout"] as? Int, 1_800_000)
         XCTAssertEqual((mood["hints"] as? [String: Any])?["category"] as? String, "x-checkin.mood")
@@ -66,7 +66,7 @@ final class DaemonTests: XCTestCase {
         try h.command(#"{"cmd":"action","id":\#(moodID),"action":"4"}"#)
         let followUp = try h.waitForNotify(2)
         XCTAssertEqual(followUp["summary"] as? String, "How anxious do you feel?")
-        XCTAssertEqual(followUp["body"] as? String, "Recorded mood 4 (Good).\n1 None · 2 Mild · 3 Moderate · 4 High · 5 Very high")
+        XCTAssertEqual(followUp["body"] as? String, "Recorded mood 4 (Good).\n1\u{A0}None · 2\u{A0}Mild · 3\u{A0}Moderate · 4\u{A0}High · 5\u{A0}Very\u{A0}high")
         XCTAssertEqual(followUp["actions"] as? [String], [
             "1", "1 None", "2", "2 Mild", "3", "3 Moderate", "4", "4 High", "5", "5 Very high",
             "skip", "Skip", "inline-reply", "Add a note",
