@@ -106,6 +106,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety 2  cli           #outside #work  \"a \"quoted\" walk\""), String(lines[1]))
     }
 
+    func testACorruptJournalIsReportedAndLeftAlone() throws {
+        let dataDir = dir.appendingPathComponent("data/checkin")
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        let garbage = Data("this is not a database, but it is somebody's data".utf8) + Data(repeating: 7, count: 4096)
+        try garbage.write(to: URL(fileURLWithPath: databasePath))
+        for args in [["history"], ["log", "--mood", "3"]] {
+            let r = try checkin(args)
+            XCTAssertEqual(r.status, 1, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.hasPrefix("checkin: "), r.stderr)
+            XCTAssertTrue(r.stderr.contains(databasePath), r.stderr)
+            XCTAssertTrue(r.stderr.contains("left untouched"), r.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: databasePath)), garbage, "never recreated over the user's data")
+        }
+    }
+
     func testHistoryBadDate() throws {
         let r = try checkin(["history", "--since", "2026-13-40"])
         XCTAssertEqual(r.status, 64)

@@ -322,6 +322,29 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-03T19:00:00Z"))
     }
 
+    func testTheDaemonRefusesACorruptJournal() throws {
+        try requireRealComponents()
+        let bus = try TestBus()
+        defer { bus.stop() }
+        let data = bus.directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let db = data.appendingPathComponent("checkin.sqlite")
+        let garbage = Data(repeating: 0x42, count: 8192)
+        try garbage.write(to: db)
+        let options = DaemonOptions(dataDirectory: data.path, busAddress: bus.address, handleSignals: false,
+                                    environment: ["TZ": "UTC", "HOME": bus.directory.path, "XDG_CONFIG_HOME": bus.directory.path])
+        let daemon = try Daemon(options: options, logger: LogRecorder().logger)
+        var failure: DaemonStartError?
+        daemon.queue.sync {
+            do { try daemon.start() } catch let error as DaemonStartError { failure = error } catch {}
+        }
+        let error = try XCTUnwrap(failure)
+        XCTAssertEqual(error.exitCode, 1)
+        XCTAssertTrue(error.description.hasPrefix("cannot open the journal database: "), error.description)
+        XCTAssertTrue(error.description.contains(db.path), error.description)
+        XCTAssertEqual(try Data(contentsOf: db), garbage)
+    }
+
     func testPromptsLeftOpenByACrashAreClosedOutAtStart() throws {
         let before = monday0959
         // An earlier run left one delivered and one never-delivered prompt.
