@@ -471,10 +471,13 @@ check "STATUS counts the check-in" status_text 'Next: *; 1 check-in*'
 # --- 6. reload: a broken config is refused, a fixed one applied ---------------------------------
 reload_broken() {
     write_config "25:00"
-    e2e_systemctl reload "$UNIT" >/dev/null 2>&1 || { DETAIL="systemctl reload failed"; return 1; }
+    # ExecReload calls Reload() on the bus: systemctl waits for it and reports the refusal.
+    if e2e_systemctl reload "$UNIT" >"$T/reload.out" 2>&1; then
+        DETAIL="systemctl reload succeeded with a broken config"; return 1
+    fi
     status_text '*config error*'
 }
-check "reload with a broken config: STATUS says 'config error'" reload_broken
+check "reload with a broken config fails systemctl reload; STATUS says 'config error'" reload_broken
 same_process() {
     state_is active running || return 1
     local pid
@@ -579,9 +582,10 @@ no_restart() {
     done
 }
 check "not restarted (RestartPreventExitStatus=78): NRestarts=0 after RestartSec" no_restart
-check "journal: the start error names the file and key path" journal_has SYSLOG_IDENTIFIER=checkind PRIORITY=2 \
+check "journal: start-failed names the file and key path (MESSAGE_ID …a007)" journal_has SYSLOG_IDENTIFIER=checkind PRIORITY=2 \
+    CHECKIN_EVENT=start-failed MESSAGE_ID=6a1c0b1e4f3d4b0c9f2a7c55d0e1a007 "CHECKIN_CONFIG_FILE=$CONFIG" \
     "MESSAGE~$CONFIG" "MESSAGE~reminders[0].at[1]" 'MESSAGE~"25:00" is not a time of day'
-check "STATUS of the failed start" eval '[[ $(prop StatusText) == Failed:* ]] || { DETAIL="StatusText=$(prop StatusText)"; false; }'
+check "STATUS of the failed start names the error" eval '[[ $(prop StatusText) == "Failed: $CONFIG:"*"reminders[0].at[1]"* ]] || { DETAIL="StatusText=$(prop StatusText)"; false; }'
 
 # --- the end --------------------------------------------------------------------------------------
 finish

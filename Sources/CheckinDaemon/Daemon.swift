@@ -45,6 +45,18 @@ public struct DaemonStartError: Error, CustomStringConvertible {
     public var description: String
     /// Exit status: 78 (EX_CONFIG) for a bad config, 1 otherwise.
     public var exitCode: Int32
+    /// The config file at fault, for CHECKIN_CONFIG_FILE.
+    public var configFile: String?
+    /// One line for STATUS=.
+    public var summary: String
+
+    /// Logs the failure (CHECKIN_EVENT=start-failed, with a MESSAGE_ID) and tells systemd.
+    public func report(to logger: Logger) {
+        var extra: Logger.Metadata = [:]
+        if let configFile { extra["checkin_config_file"] = .string(configFile) }
+        logger.event(.startFailed, description, level: .critical, extra: extra)
+        _ = try? Notifier().status("Failed: \(summary)")
+    }
 }
 
 public enum ControlInterface {
@@ -84,7 +96,8 @@ public final class Daemon: @unchecked Sendable {
         do {
             config = try ConfigLoader.load(path: path)
         } catch {
-            throw DaemonStartError(description: "refusing to start, the config is invalid:\n\(error.description)", exitCode: 78)
+            throw DaemonStartError(description: "refusing to start, the config is invalid:\n\(error.description)", exitCode: 78,
+                                   configFile: error.file, summary: error.summary)
         }
     }
 
@@ -97,7 +110,7 @@ public final class Daemon: @unchecked Sendable {
         do {
             store = try Store(path: options.databasePath)
         } catch {
-            throw DaemonStartError(description: "cannot open the journal database: \(error)", exitCode: 1)
+            throw DaemonStartError(description: "cannot open the journal database: \(error)", exitCode: 1, summary: "cannot open the journal database: \(error)")
         }
         do {
             bus = try options.busAddress.map { a throws(SystemdError) in try Bus(address: a) } ?? Bus.user()
@@ -105,7 +118,7 @@ public final class Daemon: @unchecked Sendable {
             _ = try bus.requestName(ControlInterface.busName)
             slots.append(try exportControlObject())
         } catch {
-            throw DaemonStartError(description: "cannot use the session bus: \(error)", exitCode: 1)
+            throw DaemonStartError(description: "cannot use the session bus: \(error)", exitCode: 1, summary: "cannot use the session bus: \(error)")
         }
         let engine = PromptEngine(config: config, zone: zone, store: store, logger: logger, clock: clock)
         self.engine = engine
@@ -114,7 +127,7 @@ public final class Daemon: @unchecked Sendable {
         do {
             notifications = try NotificationsClient(bus: bus)
         } catch {
-            throw DaemonStartError(description: "cannot watch the notification server: \(error)", exitCode: 1)
+            throw DaemonStartError(description: "cannot watch the notification server: \(error)", exitCode: 1, summary: "cannot watch the notification server: \(error)")
         }
         engine.sink = notifications
         notifications.onEvent = { [weak self] event in self?.handle(event) }

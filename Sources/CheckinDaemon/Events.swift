@@ -19,6 +19,7 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
     case deliveryFailed = "delivery-failed"
     case reloaded
     case reloadFailed = "reload-failed"
+    case startFailed = "start-failed"
     case stopping
 
     /// Stable 128-bit ids (sd-id128 style) for the events worth finding directly.
@@ -30,6 +31,7 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
         case .expired: return "6a1c0b1e4f3d4b0c9f2a7c55d0e1a004"
         case .reloadFailed: return "6a1c0b1e4f3d4b0c9f2a7c55d0e1a005"
         case .missed: return "6a1c0b1e4f3d4b0c9f2a7c55d0e1a006"
+        case .startFailed: return "6a1c0b1e4f3d4b0c9f2a7c55d0e1a007"
         default: return nil
         }
     }
@@ -37,7 +39,7 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
 
 extension Logger {
     /// Logs a reminder event with the CHECKIN_* fields.
-    func event(_ event: CheckinEvent, _ message: @autoclosure () -> String, level: Logger.Level = .info,
+    public func event(_ event: CheckinEvent, _ message: @autoclosure () -> String, level: Logger.Level = .info,
                reminder: String? = nil, prompt: String? = nil, extra: Logger.Metadata = [:]) {
         var metadata: Logger.Metadata = ["checkin_event": .string(event.rawValue)]
         if let reminder { metadata["checkin_reminder"] = .string(reminder) }

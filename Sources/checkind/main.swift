@@ -56,16 +56,14 @@ let daemon: Daemon
 do throws(DaemonStartError) {
     daemon = try Daemon(options: options, logger: logger)
 } catch {
-    logger.critical("\(error.description)")
-    _ = try? Notifier().status("Failed: invalid config")
+    error.report(to: logger)
     exit(error.exitCode)
 }
 daemon.queue.async {
     do throws(DaemonStartError) {
         try daemon.start()
     } catch {
-        logger.critical("\(error.description)")
-        _ = try? Notifier().status("Failed: \(error.description)")
+        error.report(to: logger)
         exit(error.exitCode)
     }
 }
