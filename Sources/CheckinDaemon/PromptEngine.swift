@@ -108,6 +108,14 @@ public final class PromptEngine {
         replan(after: clock())
     }
 
+    /// The wall clock jumped, the time zone changed or the machine resumed: every next firing is
+    /// computed again from the new now (in `zone`), then whatever is due runs.
+    public func timeChanged(zone newZone: Zone) {
+        zone = newZone
+        nextFire = [:]
+        tick()
+    }
+
     private func replan(after now: Date) {
         for reminder in config.enabledReminders where nextFire[reminder.id] == nil {
             if let next = reminder.schedule.next(after: now, in: zone, quietHours: config.quietHours) {
