@@ -97,7 +97,45 @@ public final class PromptEngine {
         } catch {
             logger.error("Could not close out prompts left open by an earlier run: \(error)")
         }
+        catchUp(now: now)
         replan(after: now)
+        if let due = nextWakeup, due <= now { tick() } else { markSeen(now) }
+    }
+
+    /// The state key holding the last time the engine was awake (Unix seconds).
+    static let lastSeenKey = "engine.last-seen"
+    /// How far back a downtime is looked at; older firings are not recorded at all.
+    static let catchUpHorizon: TimeInterval = 7 * 86400
+
+    /// Firings that fell while checkind was not running (stopped, crashed, the user manager was
+    /// down): the latest of each reminder is shown late if its window is still open, every other
+    /// one is recorded as missed. Never a backlog.
+    private func catchUp(now: Date) {
+        guard let text = try? store.stateValue(Self.lastSeenKey), let seconds = Double(text) else { return }
+        let lastSeen = Date(timeIntervalSince1970: seconds)
+        guard lastSeen < now else { return }
+        let from = max(lastSeen, now.addingTimeInterval(-Self.catchUpHorizon))
+        for reminder in config.enabledReminders {
+            let missed = reminder.schedule.occurrences(from: from, through: now, in: zone, quietHours: config.quietHours)
+            guard let latest = missed.last else { continue }
+            for at in missed.dropLast() {
+                recordMissed(reminder, scheduledAt: at, now: now, reason: "checkind was not running")
+            }
+            if let reason = tooLate(reminder, scheduledAt: latest, now: now) {
+                recordMissed(reminder, scheduledAt: latest, now: now, reason: "checkind was not running and \(reason)")
+            } else {
+                nextFire[reminder.id] = latest  // due: shown once, late
+            }
+        }
+    }
+
+    /// Remembers that the engine was awake at `now`, for the next start's catch-up.
+    private func markSeen(_ now: Date) {
+        do {
+            try store.setStateValue(Self.lastSeenKey, String(now.timeIntervalSince1970))
+        } catch {
+            logger.warning("Could not record the time checkind was last awake: \(error)")
+        }
     }
 
     /// Swaps in a new config (reload). Open prompts of reminders that still exist keep going.
@@ -171,6 +209,7 @@ public final class PromptEngine {
             deliver(a)
         }
         replan(after: now)
+        markSeen(now)
     }
 
     /// Why a firing that is due at `now` should not be shown any more, or nil to show it.
@@ -532,6 +571,7 @@ public final class PromptEngine {
     /// Closes every open notification (on shutdown); prompts stay open in the store and are
     /// closed out by the next start.
     public func closeAll() {
+        markSeen(clock())
         for a in active.values {
             if let id = a.notificationID { sink?.closeNotification(id: id) }
         }

@@ -345,6 +345,36 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: db), garbage)
     }
 
+    func testAfterDowntimeTheLatestFiringInAnOpenWindowIsShownOnceAndTheRestMissed() throws {
+        // checkind last ran at 08:00 and starts again at 15:05 on a Monday.
+        let lastSeen = Date.utc("2026-03-02T08:00:00Z")
+        h = try DaemonHarness(config: Self.config, start: Date.utc("2026-03-02T15:05:00Z")) { path in
+            let s = try Store(path: path)
+            try s.setStateValue("engine.last-seen", String(lastSeen.timeIntervalSince1970))
+            s.close()
+        }
+        // The 14:50 break (window open until 18:00) is shown, once.
+        let n = try h.waitForNotify(1)
+        XCTAssertEqual(n["summary"] as? String, "Time for a break")
+        try h.waitUntil("the late break delivered") {
+            try self.h.store().prompts(since: nil, until: nil).contains { $0.reminder == "break" && $0.state == .delivered }
+        }
+        let store = try h.store()
+        defer { store.close() }
+        let prompts = try store.prompts(since: nil, until: nil)
+        // Minutes after the last run, reminder, state.
+        let fmt = { (p: PromptRecord) in "\(Int(p.scheduledAt.timeIntervalSince(lastSeen) / 60)) \(p.reminder) \(p.state.rawValue)" }
+        XCTAssertEqual(prompts.map(fmt).sorted { $0.localizedStandardCompare($1) == .orderedAscending }, [
+            "60 break missed", "110 break missed", "120 mood missed", "160 break missed", "210 break missed",
+            "260 break missed", "310 break missed", "360 break missed", "360 mood missed", "410 break delivered",
+        ])
+        XCTAssertEqual(h.log.events("missed").first { $0.metadata["checkin_reminder"] == "mood" && $0.message.contains("14:00") }?.message,
+                       "mood due at 2026-03-02 14:00 not shown: checkind was not running and it is 1h5m late")
+        // Nothing is caught up twice: the next start sees the new last-seen time.
+        XCTAssertEqual(try store.stateValue("engine.last-seen").flatMap(Double.init), Date.utc("2026-03-02T15:05:00Z").timeIntervalSince1970)
+        XCTAssertEqual(h.notifies().count, 1)
+    }
+
     func testPromptsLeftOpenByACrashAreClosedOutAtStart() throws {
         let before = monday0959
         // An earlier run left one delivered and one never-delivered prompt.
