@@ -23,7 +23,7 @@ struct Checkin: ParsableCommand {
             leaves this machine. The daemon is checkind (systemctl --user status checkind).
             """,
         version: "0.1.0",
-        subcommands: [Log.self, History.self, Status.self, ConfigCommand.self]
+        subcommands: [Log.self, History.self, Status.self, Next.self, ConfigCommand.self]
     )
 }
 
@@ -279,12 +279,8 @@ struct Status: ParsableCommand {
             let now = Date()
             let zone = paths.zone
             var next: (String, Date)?
-            if let config = try? paths.loadConfig() {
-                for r in config.enabledReminders {
-                    if let at = r.schedule.next(after: now, in: zone, quietHours: config.quietHours), next == nil || at < next!.1 {
-                        next = (r.id, at)
-                    }
-                }
+            if let config = try? paths.loadConfig(), let first = config.upcoming(after: now, in: zone, count: 1).first {
+                next = (first.reminder.id, first.at)
             }
             if json {
                 var fields = ["\"running\":false"]
@@ -316,6 +312,78 @@ enum StatusJSON {
             "\"config\":\(s("ConfigSource"))", "\"configError\":\(s("ConfigError"))", "\"database\":\(s("Database"))",
         ]
         return "{" + fields.joined(separator: ",") + "}"
+    }
+}
+
+// MARK: - next
+
+struct Next: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the upcoming reminders from the config.",
+        discussion: "Computed by the same schedule code the daemon uses, from the config on disk; needs no daemon."
+    )
+
+    @Option(help: "How many to show (1-1000).")
+    var count: Int = 10
+
+    @Option(help: ArgumentHelp("Start from this local time instead of now: YYYY-MM-DD or YYYY-MM-DDTHH:MM.", valueName: "time"))
+    var from: String?
+
+    @Flag(help: "Print JSON (see docs/JSON.md).")
+    var json = false
+
+    @OptionGroup var paths: Paths
+
+    func validate() throws {
+        guard (1...1000).contains(count) else { throw ValidationError("--count \(count) is out of range; expected 1-1000") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let config = try paths.loadConfig()
+            let zone = paths.zone
+            var start = Date()
+            if let from {
+                let local = CivilDateTime.parse(from) ?? CivilDate.parse(from).map { CivilDateTime(date: $0, hour: 0, minute: 0) }
+                guard let local else {
+                    throw CLIError(message: "--from \(JSONText.quote(from)) is not a time; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM", code: 64)
+                }
+                // Firings strictly after the second before, so one at exactly that time is listed.
+                start = zone.date(local).addingTimeInterval(-1)
+            }
+            let firings = config.upcoming(after: start, in: zone, count: count)
+            if json {
+                print(NextJSON.render(firings, zone: zone))
+                return
+            }
+            guard !firings.isEmpty else {
+                print("Nothing scheduled: every reminder is disabled or never fires.")
+                return
+            }
+            print("Upcoming reminders (\(zone.identifier), \(config.source)):")
+            for f in firings {
+                print("  \(Format.weekdayDateTime(f.at, zone: zone))  \(Format.pad(f.reminder.id, 10)) \(f.reminder.schedule.summary)")
+            }
+        }
+    }
+}
+
+enum NextJSON {
+    static func render(_ firings: [UpcomingFiring], zone: Zone) -> String {
+        let items = firings.map { f in
+            var fields = [
+                "\"reminder\":\(JSONText.quote(f.reminder.id))", "\"kind\":\(JSONText.quote(f.reminder.kind.rawValue))",
+                "\"at\":\(JSONText.quote(Format.iso8601(f.at, zone: zone)))",
+                "\"schedule\":\(JSONText.quote(f.reminder.schedule.summary))",
+            ]
+            if let w = f.window {
+                fields.append("\"window\":{\"start\":\(JSONText.quote(Format.iso8601(w.start, zone: zone))),\"end\":\(JSONText.quote(Format.iso8601(w.end, zone: zone)))}")
+            } else {
+                fields.append("\"window\":null")
+            }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        return "[" + items.joined(separator: ",") + "]"
     }
 }
 
@@ -366,6 +434,14 @@ enum Format {
 
     static func dateTime(_ d: Date, zone: Zone) -> String {
         "\(zone.civil(d).date) \(time(d, zone: zone))"
+    }
+
+    static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    /// "Mon 2026-03-02 10:00"
+    static func weekdayDateTime(_ d: Date, zone: Zone) -> String {
+        let c = zone.civil(d)
+        return "\(weekdayNames[c.date.isoWeekday - 1]) \(c.date) \(time(d, zone: zone))"
     }
 
     static func iso8601(_ d: Date, zone: Zone) -> String {

@@ -171,6 +171,36 @@ final class CLITests: XCTestCase {
             """)
     }
 
+    func testNextListsUpcomingFiringsInOrder() throws {
+        let path = dir.appendingPathComponent("c.json").path
+        try """
+            {"quietHours": ["12:00-13:00"], "reminders": [
+              {"id": "mood", "type": "mood", "at": ["10:00", "12:30", "19:00"]},
+              {"id": "break", "type": "break", "every": "50m", "between": "09:00-11:00", "days": "mon..fri"}
+            ]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        // Friday 2026-03-27; the next Sunday is the night Berlin moves to summer time.
+        let r = try checkin(["next", "--config", path, "--from", "2026-03-27T09:00", "--count", "7"], env: ["TZ": "Europe/Berlin"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, """
+            Upcoming reminders (Europe/Berlin, \(path)):
+              Fri 2026-03-27 09:00  break      every 50m between 09:00-11:00 (mon..fri)
+              Fri 2026-03-27 09:50  break      every 50m between 09:00-11:00 (mon..fri)
+              Fri 2026-03-27 10:00  mood       at 10:00, 12:30, 19:00 (mon..sun)
+              Fri 2026-03-27 10:40  break      every 50m between 09:00-11:00 (mon..fri)
+              Fri 2026-03-27 19:00  mood       at 10:00, 12:30, 19:00 (mon..sun)
+              Sat 2026-03-28 10:00  mood       at 10:00, 12:30, 19:00 (mon..sun)
+              Sat 2026-03-28 19:00  mood       at 10:00, 12:30, 19:00 (mon..sun)
+
+            """)
+        let j = try checkin(["next", "--config", path, "--from", "2026-03-29", "--count", "2", "--json"], env: ["TZ": "Europe/Berlin"])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        XCTAssertEqual(j.stdout, #"[{"reminder":"mood","kind":"mood","at":"2026-03-29T10:00:00+02:00","schedule":"at 10:00, 12:30, 19:00 (mon..sun)","window":null},{"reminder":"mood","kind":"mood","at":"2026-03-29T19:00:00+02:00","schedule":"at 10:00, 12:30, 19:00 (mon..sun)","window":null}]"# + "\n")
+        let bad = try checkin(["next", "--from", "tomorrow"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertEqual(bad.stderr, "checkin: --from \"tomorrow\" is not a time; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM\n")
+    }
+
     func testStatusWhenDaemonIsNotRunning() throws {
         let r = try checkin(["status"])
         XCTAssertEqual(r.status, 3)
