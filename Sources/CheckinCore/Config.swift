@@ -80,6 +80,9 @@ public struct Reminder: Hashable, Sendable {
     /// An optional second question asked after the first is answered.
     public var followUp: Question?
     public var enabled: Bool
+    /// Up to this many seconds of deterministic random delay after each scheduled time (0: none);
+    /// see `firing(after:in:quietHours:seed:)`.
+    public var jitter: Int = 0
 }
 
 public struct Config: Hashable, Sendable {
@@ -236,8 +239,12 @@ struct ConfigValidator {
     init(file: String) { self.file = file }
 
     static let topKeys = ["version", "quietHours", "reminders"]
-    static let reminderKeys = ["id", "type", "title", "message", "at", "every", "between", "days",
-                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled"]
+    static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "between", "days",
+                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter"]
+    /// A reminder has exactly one of these.
+    static let scheduleKeys = ["at", "every", "random"]
+    static let randomKeys = ["count", "between", "minGap", "seed"]
+    static let randomExample = "{\"count\": 5, \"between\": \"09:00-21:00\", \"minGap\": \"60m\"}"
     static let scaleKeys = ["min", "max", "labels"]
     static let questionKeys = ["measure", "title", "scale"]
 
@@ -248,8 +255,9 @@ struct ConfigValidator {
         issues.append(ConfigIssue(file: file, position: node?.position, path: path, message: message))
     }
 
-    /// Reports keys not in `known`, suggesting the nearest known key.
-    mutating func members(_ node: ConfigValue.Node, _ path: String, known: [String]) -> [String: ConfigValue.Node]? {
+    /// Reports keys not in `known`, suggesting the nearest of `listed` (default: `known`) or listing them.
+    mutating func members(_ node: ConfigValue.Node, _ path: String, known: [String],
+                          listed: [String]? = nil) -> [String: ConfigValue.Node]? {
         guard case .object(let members) = node.value else {
             issue(node, path, "expected an object, found \(node.value.kindDescription) \(node.value.excerpt)")
             return nil
@@ -261,8 +269,8 @@ struct ConfigValidator {
             } else {
                 let keyPath = path.isEmpty ? key : "\(path).\(key)"
                 var message = "unknown key \(JSONText.quote(key))"
-                if let near = Suggest.nearest(to: key, in: known) { message += "; did you mean \(JSONText.quote(near))?" }
-                else { message += "; known keys: \(known.joined(separator: ", "))" }
+                if let near = Suggest.nearest(to: key, in: listed ?? known) { message += "; did you mean \(JSONText.quote(near))?" }
+                else { message += "; known keys: \((listed ?? known).joined(separator: ", "))" }
                 issue(value, keyPath, message)
             }
         }
@@ -303,7 +311,7 @@ struct ConfigValidator {
 
     mutating func duration(_ node: ConfigValue.Node, _ path: String, range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, path, expected: "a duration string like \"50m\" or \"1h30m\"") else { return nil }
-        guard let seconds = DurationText.parse(text) else {
+        guard let seconds = DurationText.parse(text, allowZero: range.lowerBound == 0) else {
             issue(node, path, "\(JSONText.quote(text)) is not a duration; expected a number with a unit (s, m, h, d), e.g. \"50m\", \"1h30m\"")
             return nil
         }
@@ -477,9 +485,11 @@ struct ConfigValidator {
         if let n = m["days"], let d = days(n, "\(path).days") { daySet = d }
 
         var schedule: ScheduleSpec?
-        let hasAt = m["at"] != nil, hasEvery = m["every"] != nil
-        if hasAt && hasEvery {
-            issue(m["every"], "\(path).every", "a reminder has either \"at\" or \"every\", not both")
+        let kinds = Self.scheduleKeys.filter { m[$0] != nil }
+        if kinds.count > 1 {
+            let last = kinds[kinds.count - 1]
+            issue(m[last], "\(path).\(last)",
+                  "a reminder has exactly one of \(Self.orList(Self.scheduleKeys.map(JSONText.quote))); found \(Self.orList(kinds.map(JSONText.quote), conjunction: "and"))")
         } else if let n = m["at"] {
             var times: [LocalTime] = []
             let single: [ConfigValue.Node]
@@ -518,6 +528,11 @@ struct ConfigValidator {
                 if let w = self.window(b, "\(path).between", allowMidnight: false) { window = w } else { windowOK = false }
             }
             if let interval, windowOK { schedule = .every(interval: interval, window: window, days: daySet) }
+        } else if let n = m["random"] {
+            if let b = m["between"] {
+                issue(b, "\(path).between", "the window of a random schedule goes inside \"random\", e.g. \"random\": \(Self.randomExample)")
+            }
+            schedule = random(n, "\(path).random", days: daySet, reminderID: id)
         } else {
             issue(node, path, "empty schedule; expected \"at\": [\"10:00\", ...] or \"every\": \"50m\" (with an optional \"between\": \"09:00-18:00\")")
         }
@@ -566,11 +581,79 @@ struct ConfigValidator {
         if let n = m["maxSnoozes"], let v = integer(n, "\(path).maxSnoozes", range: 0...20) { maxSnoozes = v }
         var enabled = true
         if let n = m["enabled"], let v = bool(n, "\(path).enabled") { enabled = v }
+        var jitter = 0
+        if let n = m["jitter"], let v = duration(n, "\(path).jitter", range: 0...86400) { jitter = v }
 
         guard issues.count == before, let schedule else { return nil }
         return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
-                        question: question, followUp: followUp, enabled: enabled)
+                        question: question, followUp: followUp, enabled: enabled, jitter: jitter)
+    }
+
+    /// "\"a\", \"b\" or \"c\"" (or "... and ...").
+    static func orList(_ items: [String], conjunction: String = "or") -> String {
+        items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " \(conjunction) " + items[items.count - 1]
+    }
+
+    /// `"random": {"count": 5, "between": "09:00-21:00", "minGap": "60m", "seed": 42}`.
+    mutating func random(_ node: ConfigValue.Node, _ path: String, days: Weekdays, reminderID: String) -> ScheduleSpec? {
+        guard case .object = node.value else {
+            issue(node, path, "expected an object like \(Self.randomExample), found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+        guard let m = members(node, path, known: Self.randomKeys + ["days"], listed: Self.randomKeys) else { return nil }
+        let allowed = "expected \(Self.orList(Self.randomKeys.map(JSONText.quote)))"
+        if let d = m["days"] {
+            issue(d, "\(path).days", "\"days\" belongs to the reminder, next to \"random\"; inside \"random\" \(allowed)")
+        }
+        var ok = m["days"] == nil
+        var count: Int?
+        if let n = m["count"] {
+            count = integer(n, "\(path).count", range: 1...100)
+        } else {
+            issue(node, "\(path).count", "missing; expected how many times a day, e.g. \"count\": 5")
+        }
+        var window = TimeWindow(start: LocalTime(hour: 0, minute: 0), end: LocalTime(hour: 0, minute: 0))
+        var windowText = "00:00-24:00"
+        if let b = m["between"] {
+            if let w = self.window(b, "\(path).between", allowMidnight: false) {
+                window = w
+                if case .string(let s) = b.value { windowText = s.trimmedASCII }
+            } else { ok = false }
+        }
+        var minGap = 0
+        var gapText = ""
+        if let g = m["minGap"] {
+            if let v = duration(g, "\(path).minGap", range: 60...86400), case .string(let s) = g.value {
+                if v % 60 != 0 {
+                    issue(g, "\(path).minGap", "\(JSONText.quote(s)) is not a whole number of minutes; random times are whole minutes, so expected e.g. \"2m\" or \"1h30m\"")
+                    ok = false
+                } else {
+                    minGap = v
+                    gapText = s.trimmedASCII
+                }
+            } else { ok = false }
+        }
+        var seed: UInt64?
+        if let n = m["seed"] {
+            if let v = integer(n, "\(path).seed", range: 0...Int.max) { seed = UInt64(v) } else { ok = false }
+        }
+        guard ok, let count else { return nil }
+        let capacity = ScheduleSpec.randomCapacity(window: window, minGap: minGap)
+        if count > capacity {
+            let bounds = ScheduleSpec.windowBounds(window)
+            let seconds = bounds.end - bounds.start
+            let length = seconds >= 86400 ? "24h" : DurationText.format(seconds)
+            var message = minGap > 0
+                ? "count \(count) with minGap \(gapText) does not fit in \(windowText) (\(length)): at most \(capacity)"
+                : "count \(count) does not fit in \(windowText) (\(length)): at most \(capacity), one per minute"
+            if ScheduleSpec.randomSpan(window: window, minGap: minGap) * 60 < bounds.end - bounds.start {
+                message += " (the gap also separates the last time from the next day's first)"
+            }
+            issue(m["count"], "\(path).count", message)
+            return nil
+        }
+        return .random(count: count, window: window, minGap: minGap, days: days, seed: seed, reminderID: reminderID)
     }
 
     mutating func config(from root: ConfigValue.Node) -> Config? {
@@ -638,6 +721,9 @@ struct ConfigValidator {
                 m += max(1, interval / 60)
             }
             return false
+        case .random(_, let window, let minGap, _, _, _):
+            let start = window.start.minuteOfDay
+            return (start..<(start + ScheduleSpec.randomSpan(window: window, minGap: minGap))).contains { !quiet($0) }
         }
     }
 }

@@ -139,9 +139,10 @@ public struct Weekdays: OptionSet, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Parses human durations: "50m", "1h30m", "90s", "2h", "1d". Whole seconds, > 0.
+/// Parses human durations: "50m", "1h30m", "90s", "2h", "1d". Whole seconds, > 0
+/// (`allowZero` also accepts "0s", "0m", ... for settings where 0 means "none").
 public enum DurationText {
-    public static func parse(_ text: String) -> Int? {
+    public static func parse(_ text: String, allowZero: Bool = false) -> Int? {
         let s = text.trimmedASCII.lowercased()
         guard !s.isEmpty else { return nil }
         var total = 0
@@ -166,7 +167,7 @@ public enum DurationText {
                 sawUnit = true
             }
         }
-        guard number.isEmpty, sawUnit, total > 0 else { return nil }
+        guard number.isEmpty, sawUnit, total > 0 || allowZero else { return nil }
         return total
     }
 
@@ -183,11 +184,19 @@ public enum DurationText {
     }
 }
 
-/// When a reminder fires. `calendar` and `random` are reserved for the calendar-expression and
-/// experience-sampling engine; the config loader rejects them until that engine exists.
+/// When a reminder fires: exactly one kind per reminder (a calendar-expression kind is planned;
+/// code that switches over this enum should expect more cases).
 public enum ScheduleSpec: Hashable, Sendable {
     /// Fixed times of day on the given days.
     case at(times: [LocalTime], days: Weekdays)
     /// Every `interval` seconds inside `window` on the given days, first at the window's start.
     case every(interval: Int, window: TimeWindow, days: Weekdays)
+    /// Experience sampling: `count` times a day at random whole minutes inside `window` on the given
+    /// days, one per equal share ("stratum") of the window, at least `minGap` seconds apart (a whole
+    /// number of minutes; 0 = only distinct minutes). The times are a pure function of
+    /// (`seed`, `reminderID`, the day the window starts on); see RandomSchedule.swift.
+    /// `seed` nil means "the install's seed": the daemon fills it with `withDefaultSeed(_:)`
+    /// (until then nil draws as seed 0). `reminderID` is the owning reminder's id (the config
+    /// loader sets it), so two reminders with the same settings and seed get different times.
+    case random(count: Int, window: TimeWindow, minGap: Int, days: Weekdays, seed: UInt64?, reminderID: String)
 }

@@ -4,7 +4,8 @@
 // ("day instance"; an `every` window that crosses midnight belongs to the day it starts on). A local
 // time in a DST gap fires at `zone.date(local)` (moved forward by the gap), one in an overlap fires
 // once at the earlier instant, and occurrences whose actual local minute falls in quiet hours are
-// dropped, not deferred. Equal instants collapse into one.
+// dropped, not deferred. Equal instants collapse into one. A `random` day instance is drawn in
+// RandomSchedule.swift and then follows exactly these rules.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -64,11 +65,16 @@ extension ScheduleSpec {
         return result
     }
 
-    /// For `.every`: the window instance (start inclusive, end exclusive) that contains `date`,
-    /// nil outside every window and always nil for `.at`. Window ends in a DST gap move forward
-    /// like occurrences do.
+    /// For `.every` and `.random`: the window instance (start inclusive, end exclusive) that
+    /// contains `date`, nil outside every window and always nil for `.at`. Window ends in a DST gap
+    /// move forward like occurrences do.
     public func window(containing date: Date, in zone: Zone) -> (start: Date, end: Date)? {
-        guard case .every(_, let window, let days) = self else { return nil }
+        let window: TimeWindow, days: Weekdays
+        switch self {
+        case .at: return nil
+        case .every(_, let w, let d): (window, days) = (w, d)
+        case .random(_, let w, _, let d, _, _): (window, days) = (w, d)
+        }
         let t = Zone.seconds(date)
         let today = zone.civil(date).date
         let bounds = ScheduleSpec.windowBounds(window)
@@ -83,13 +89,17 @@ extension ScheduleSpec {
         return nil
     }
 
-    /// "at 10:00, 14:00, 19:00 (mon..sun)", "every 50m between 09:00-18:00 (mon..fri)".
+    /// "at 10:00, 14:00, 19:00 (mon..sun)", "every 50m between 09:00-18:00 (mon..fri)",
+    /// "5 random times between 09:00-21:00, at least 1h apart (mon..sun)".
     public var summary: String {
         switch self {
         case .at(let times, let days):
             return "at \(times.map(\.description).joined(separator: ", ")) (\(days))"
         case .every(let interval, let window, let days):
             return "every \(DurationText.format(interval)) between \(window) (\(days))"
+        case .random(let count, let window, let minGap, let days, _, _):
+            let gap = minGap > 0 ? ", at least \(DurationText.format(minGap)) apart" : ""
+            return "\(count) random time\(count == 1 ? "" : "s") between \(window)\(gap) (\(days))"
         }
     }
 
@@ -115,6 +125,11 @@ extension ScheduleSpec {
             guard interval > 0, days.contains(isoWeekday: day.isoWeekday) else { return [] }
             let bounds = ScheduleSpec.windowBounds(window)
             return Array(stride(from: base + bounds.start, to: base + bounds.end, by: interval))
+        case .random(let count, let window, let minGap, let days, let seed, let reminderID):
+            guard days.contains(isoWeekday: day.isoWeekday) else { return [] }
+            let start = base + ScheduleSpec.windowBounds(window).start
+            return ScheduleSpec.randomMinutes(count: count, window: window, minGap: minGap, seed: seed ?? 0,
+                                              reminderID: reminderID, dayNumber: dayNumber).map { start + $0 * 60 }
         }
     }
 }

@@ -129,6 +129,148 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(fromBinary, fromJSON)
     }
 
+    // MARK: random schedules and jitter
+
+    func testRandomSchedule() throws {
+        let config = try parse(#"{"reminders": [{"id": "esm", "type": "mood", "random": {"count": 5, "between": "09:00-21:00", "minGap": "60m", "seed": 42}, "days": "mon..fri", "jitter": "5m"}]}"#)
+        let r = config.reminders[0]
+        let window = TimeWindow(start: LocalTime(hour: 9, minute: 0), end: LocalTime(hour: 21, minute: 0))
+        XCTAssertEqual(r.schedule, .random(count: 5, window: window, minGap: 3600, days: .workdays, seed: 42, reminderID: "esm"))
+        XCTAssertEqual(r.jitter, 300)
+        XCTAssertEqual(r.schedule.summary, "5 random times between 09:00-21:00, at least 1h apart (mon..fri)")
+        // Exactly as many as fit: 12 an hour apart in 12 hours.
+        XCTAssertNoThrow(try parse(#"{"reminders": [{"id": "esm", "type": "mood", "random": {"count": 12, "between": "09:00-21:00", "minGap": "1h"}}]}"#))
+    }
+
+    func testRandomDefaults() throws {
+        let config = try parse(#"""
+        {"reminders": [
+          {"id": "a", "type": "mood", "random": {"count": 3}},
+          {"id": "b", "type": "break", "random": {"count": 2, "between": "22:00-02:00+1", "seed": 0}, "jitter": "0s"},
+          {"id": "c", "type": "break", "every": "1h", "jitter": "1h30m"}
+        ]}
+        """#)
+        let midnight = LocalTime(hour: 0, minute: 0)
+        XCTAssertEqual(config.reminders[0].schedule,
+                       .random(count: 3, window: TimeWindow(start: midnight, end: midnight), minGap: 0, days: .all, seed: nil, reminderID: "a"))
+        XCTAssertEqual(config.reminders[0].jitter, 0)
+        XCTAssertEqual(config.reminders[1].schedule,
+                       .random(count: 2, window: TimeWindow(start: LocalTime(hour: 22, minute: 0), end: LocalTime(hour: 2, minute: 0)),
+                               minGap: 0, days: .all, seed: 0, reminderID: "b"))
+        XCTAssertEqual(config.reminders[1].jitter, 0)
+        XCTAssertEqual(config.reminders[2].jitter, 5400)
+    }
+
+    func testRandomErrors() {
+        let cases: [(String, String)] = [
+            (#""random": 5"#,
+             #"config.json:4:45: reminders[1].random: expected an object like {"count": 5, "between": "09:00-21:00", "minGap": "60m"}, found a number 5"#),
+            (#""random": {"between": "09:00-21:00"}"#,
+             #"config.json:4:45: reminders[1].random.count: missing; expected how many times a day, e.g. "count": 5"#),
+            (#""random": {"count": 0}"#,
+             #"config.json:4:55: reminders[1].random.count: 0 is out of range; expected 1...100"#),
+            (#""random": {"count": 2.5}"#,
+             #"config.json:4:55: reminders[1].random.count: expected a whole number 1...100, found a number 2.5"#),
+            (#""random": {"count": 20, "between": "09:00-21:00", "minGap": "60m"}"#,
+             #"config.json:4:55: reminders[1].random.count: count 20 with minGap 60m does not fit in 09:00-21:00 (12h): at most 12"#),
+            (#""random": {"count": 24, "minGap": "1h"}"#,
+             #"config.json:4:55: reminders[1].random.count: count 24 with minGap 1h does not fit in 00:00-24:00 (24h): at most 23 (the gap also separates the last time from the next day's first)"#),
+            (#""random": {"count": 50, "between": "09:00-09:30"}"#,
+             #"config.json:4:55: reminders[1].random.count: count 50 does not fit in 09:00-09:30 (30m): at most 30, one per minute"#),
+            (#""random": {"count": 3, "minGap": "90s"}"#,
+             #"config.json:4:68: reminders[1].random.minGap: "90s" is not a whole number of minutes; random times are whole minutes, so expected e.g. "2m" or "1h30m""#),
+            (#""random": {"count": 3, "minGap": "soon"}"#,
+             #"config.json:4:68: reminders[1].random.minGap: "soon" is not a duration; expected a number with a unit (s, m, h, d), e.g. "50m", "1h30m""#),
+            (#""random": {"count": 3, "minGap": "2d"}"#,
+             #"config.json:4:68: reminders[1].random.minGap: "2d" is out of range; expected 1m to 1d"#),
+            (#""random": {"count": 3, "seed": -1}"#,
+             #"config.json:4:66: reminders[1].random.seed: -1 is out of range; expected 0...9223372036854775807"#),
+            (#""random": {"count": 3, "seed": "42"}"#,
+             #"config.json:4:66: reminders[1].random.seed: expected a whole number 0...9223372036854775807, found a string "42""#),
+            (#""random": {"count": 3, "between": "21:00-09:00"}"#,
+             #"config.json:4:69: reminders[1].random.between: "21:00-09:00" ends before it starts; expected "HH:MM-HH:MM" with the start before the end, e.g. "09:00-18:00" (a window that crosses midnight is written "22:00-02:00+1")"#),
+            (#""random": {"count": 3, "mingap": "1h"}"#,
+             #"config.json:4:68: reminders[1].random.mingap: unknown key "mingap"; did you mean "minGap"?"#),
+            (#""random": {"count": 3, "window": "09:00-17:00"}"#,
+             #"config.json:4:68: reminders[1].random.window: unknown key "window"; known keys: count, between, minGap, seed"#),
+            (#""random": {"count": 3, "days": "mon"}"#,
+             #"config.json:4:66: reminders[1].random.days: "days" belongs to the reminder, next to "random"; inside "random" expected "count", "between", "minGap" or "seed""#),
+            (#""random": {"count": 3}, "between": "09:00-17:00""#,
+             #"config.json:4:70: reminders[1].between: the window of a random schedule goes inside "random", e.g. "random": {"count": 5, "between": "09:00-21:00", "minGap": "60m"}"#),
+            (#""at": "10:00", "random": {"count": 3}"#,
+             #"config.json:4:60: reminders[1].random: a reminder has exactly one of "at", "every" or "random"; found "at" and "random""#),
+            (#""every": "1h", "random": {"count": 3}"#,
+             #"config.json:4:60: reminders[1].random: a reminder has exactly one of "at", "every" or "random"; found "every" and "random""#),
+            (#""every": "1h", "jitter": "5x""#,
+             #"config.json:4:60: reminders[1].jitter: "5x" is not a duration; expected a number with a unit (s, m, h, d), e.g. "50m", "1h30m""#),
+            (#""every": "1h", "jitter": "2d""#,
+             #"config.json:4:60: reminders[1].jitter: "2d" is out of range; expected 0s to 1d"#),
+            (#""every": "1h", "jitter": 300"#,
+             #"config.json:4:60: reminders[1].jitter: expected a duration string like "50m" or "1h30m", found a number 300"#),
+        ]
+        XCTAssertEqual(issues(reminderJSON(#""id": "b", "type": "break", "at": "10:00", "every": "1h", "random": {"count": 3}"#)), [
+            #"config.json:4:75: reminders[1].random: a reminder has exactly one of "at", "every" or "random"; found "at", "every" and "random""#,
+        ])
+        for (body, expected) in cases {
+            XCTAssertEqual(issues(reminderJSON(#""id": "b", "type": "break", "# + body)), [expected], body)
+        }
+    }
+
+    func testRandomInsideQuietHoursNeverFires() {
+        XCTAssertEqual(issues(#"{"quietHours": ["22:00-07:00"], "reminders": [{"id": "a", "type": "mood", "random": {"count": 2, "between": "23:00-06:00+1"}}]}"#), [
+            "config.json:1:47: reminders[0]: never fires: every time of \"a\" falls inside quietHours",
+        ])
+        XCTAssertNoThrow(try parse(#"{"quietHours": ["22:00-07:00"], "reminders": [{"id": "a", "type": "mood", "random": {"count": 2, "between": "21:00-06:00+1"}}]}"#))
+    }
+
+    func testRandomAndJitterInPlistMatchJSON() throws {
+        let xml = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+        <plist version="1.0">
+        <dict>
+          <key>reminders</key>
+          <array>
+            <dict>
+              <key>id</key><string>esm</string>
+              <key>type</key><string>mood</string>
+              <key>random</key>
+              <dict>
+                <key>count</key><integer>5</integer>
+                <key>between</key><string>09:00-21:00</string>
+                <key>minGap</key><string>60m</string>
+                <key>seed</key><integer>42</integer>
+              </dict>
+              <key>days</key><string>mon..fri</string>
+              <key>jitter</key><string>5m</string>
+            </dict>
+          </array>
+        </dict>
+        </plist>
+        """
+        let fromXML = try ConfigLoader.parse(bytes: Array(xml.utf8), file: "config.plist")
+        let json = #"{"reminders": [{"id": "esm", "type": "mood", "random": {"count": 5, "between": "09:00-21:00", "minGap": "60m", "seed": 42}, "days": "mon..fri", "jitter": "5m"}]}"#
+        var fromJSON = try parse(json)
+        fromJSON.source = "config.plist"
+        XCTAssertEqual(fromXML, fromJSON)
+        guard case .random(5, _, 3600, .workdays, 42, "esm") = fromXML.reminders[0].schedule else { return XCTFail() }
+
+        // The same document as a binary plist, written by Foundation's encoder.
+        struct Random: Encodable { var count = 5; var between = "09:00-21:00"; var minGap = "60m"; var seed = 42 }
+        struct R: Encodable { var id = "esm"; var type = "mood"; var random = Random(); var days = "mon..fri"; var jitter = "5m" }
+        struct C: Encodable { var reminders = [R()] }
+        let encoder = PropertyListEncoder()
+        encoder.outputFormat = .binary
+        let binary = try encoder.encode(C())
+        XCTAssertEqual(try ConfigLoader.parse(bytes: Array(binary), file: "config.plist"), fromJSON)
+        // Errors inside "random" name the key path (plists have no positions).
+        let bad = xml.replacingOccurrences(of: "<integer>5</integer>", with: "<integer>20</integer>")
+            .replacingOccurrences(of: "<string>09:00-21:00</string>", with: "<string>09:00-12:00</string>")
+        XCTAssertEqual(issues(bad, file: "c.plist"), [
+            "c.plist: reminders[0].random.count: count 20 with minGap 60m does not fit in 09:00-12:00 (3h): at most 3",
+        ])
+    }
+
     // MARK: every error names file, position, key path, value and expectation
 
     func testSyntaxErrorHasLineAndColumn() {
@@ -271,6 +413,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(Suggest.nearest(to: "betwen", in: ConfigValidator.reminderKeys), "between")
         XCTAssertEqual(Suggest.nearest(to: "expireafter", in: ConfigValidator.reminderKeys), "expireAfter")
         XCTAssertNil(Suggest.nearest(to: "colour", in: ConfigValidator.reminderKeys))
+        XCTAssertEqual(Suggest.nearest(to: "randm", in: ConfigValidator.reminderKeys), "random")
+        XCTAssertEqual(Suggest.nearest(to: "jiter", in: ConfigValidator.reminderKeys), "jitter")
     }
 
     func testDurations() {
@@ -281,6 +425,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertNil(DurationText.parse("50"))
         XCTAssertNil(DurationText.parse("m"))
         XCTAssertNil(DurationText.parse("0m"))
+        XCTAssertEqual(DurationText.parse("0m", allowZero: true), 0)
+        XCTAssertEqual(DurationText.parse("0s", allowZero: true), 0)
+        XCTAssertNil(DurationText.parse("0", allowZero: true))
         XCTAssertEqual(DurationText.format(5400), "1h30m")
         XCTAssertEqual(DurationText.format(3000), "50m")
     }

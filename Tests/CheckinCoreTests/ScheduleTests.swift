@@ -329,5 +329,7 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(ScheduleSpec.every(interval: 5400, window: window("22:00", "02:00"), days: Weekdays.parse("fri,sat")!).summary,
                        "every 1h30m between 22:00-02:00+1 (fri,sat)")
         XCTAssertEqual(ScheduleSpec.at(times: [time("08:05")], days: Weekdays.parse("mon,wed,fri")!).summary, "at 08:05 (mon,wed,fri)")
+        XCTAssertEqual(ScheduleSpec.random(count: 5, window: window("09:00", "21:00"), minGap: 3600, days: .all, seed: nil, reminderID: "m").summary,
+                       "5 random times between 09:00-21:00, at least 1h apart (mon..sun)")
     }
 }
