@@ -66,19 +66,41 @@ public final class PromptEngine {
     public private(set) var capabilities: Set<String>?
     public var serverAvailable: Bool { capabilities != nil }
 
-    /// The next firing of each enabled reminder.
-    private(set) var nextFire: [String: Date] = [:]
+    /// One pending firing per enabled reminder: when it is scheduled, and when it fires (later by
+    /// the reminder's jitter).
+    struct Pending {
+        var scheduled: Date
+        var fireAt: Date
+    }
+    private(set) var nextFire: [String: Pending] = [:]
+    /// Seeds random schedules without their own seed and jitter; made once per journal and kept
+    /// in it, so a restart never reshuffles the day.
+    public let installSeed: UInt64
     private(set) var active: [String: Active] = [:]          // by prompt id
     private var byNotification: [UInt32: String] = [:]       // notification id → prompt id
 
     public init(config: Config, zone: Zone, store: Store, logger: Logger,
                 clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
-        self.config = config
+        self.installSeed = Self.loadInstallSeed(store: store, logger: logger)
+        self.config = config.withDefaultSeed(installSeed)
         self.zone = zone
         self.store = store
         self.logger = logger
         self.clock = clock
         self.makeID = makeID
+    }
+
+    /// The journal's install seed, made and stored on first use. If the journal cannot keep it,
+    /// this run uses a fresh one (random schedules may then differ after a restart: logged).
+    static func loadInstallSeed(store: Store, logger: Logger) -> UInt64 {
+        if let text = try? store.stateValue(Config.installSeedStateKey), let seed = UInt64(text) { return seed }
+        let seed = UInt64.random(in: .min ... .max)
+        do {
+            try store.setStateValue(Config.installSeedStateKey, String(seed))
+        } catch {
+            logger.warning("Could not store the schedule seed; random times may change after a restart: \(error)")
+        }
+        return seed
     }
 
     // MARK: - Life cycle
@@ -116,15 +138,16 @@ public final class PromptEngine {
         guard lastSeen < now else { return }
         let from = max(lastSeen, now.addingTimeInterval(-Self.catchUpHorizon))
         for reminder in config.enabledReminders {
-            let missed = reminder.schedule.occurrences(from: from, through: now, in: zone, quietHours: config.quietHours)
+            let missed = reminder.firings(from: from, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
             guard let latest = missed.last else { continue }
-            for at in missed.dropLast() {
-                recordMissed(reminder, scheduledAt: at, now: now, reason: "checkind was not running")
+            for f in missed.dropLast() {
+                recordMissed(reminder, scheduledAt: f.scheduled, now: now, reason: "checkind was not running")
             }
-            if let reason = tooLate(reminder, scheduledAt: latest, now: now) {
-                recordMissed(reminder, scheduledAt: latest, now: now, reason: "checkind was not running and \(reason)")
+            let pending = Pending(scheduled: latest.scheduled, fireAt: latest.fireAt)
+            if let reason = tooLate(reminder, pending, now: now) {
+                recordMissed(reminder, scheduledAt: latest.scheduled, now: now, reason: "checkind was not running and \(reason)")
             } else {
-                nextFire[reminder.id] = latest  // due: shown once, late
+                nextFire[reminder.id] = pending  // due: shown once, late
             }
         }
     }
@@ -140,7 +163,7 @@ public final class PromptEngine {
 
     /// Swaps in a new config (reload). Open prompts of reminders that still exist keep going.
     public func apply(config newConfig: Config, zone newZone: Zone) {
-        config = newConfig
+        config = newConfig.withDefaultSeed(installSeed)
         zone = newZone
         nextFire = [:]
         replan(after: clock())
@@ -156,18 +179,18 @@ public final class PromptEngine {
 
     private func replan(after now: Date) {
         for reminder in config.enabledReminders where nextFire[reminder.id] == nil {
-            if let next = reminder.schedule.next(after: now, in: zone, quietHours: config.quietHours) {
-                nextFire[reminder.id] = next
-                logger.event(.scheduled, "Next \(reminder.id) at \(LocalFormat.dateTime(next, in: zone))",
+            if let next = reminder.firing(after: now, in: zone, quietHours: config.quietHours, seed: installSeed) {
+                nextFire[reminder.id] = Pending(scheduled: next.scheduled, fireAt: next.fireAt)
+                logger.event(.scheduled, "Next \(reminder.id) at \(LocalFormat.dateTime(next.fireAt, in: zone))",
                              level: .debug, reminder: reminder.id,
-                             extra: ["checkin_next_at": .string(LocalFormat.iso8601(next, in: zone))])
+                             extra: ["checkin_next_at": .string(LocalFormat.iso8601(next.fireAt, in: zone))])
             }
         }
         wakeupChanged()
     }
 
     public var nextWakeup: Date? {
-        var earliest = nextFire.values.min()
+        var earliest = nextFire.values.map(\.fireAt).min()
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
                 earliest = min(earliest ?? a.deliverAt, a.deliverAt)
@@ -179,7 +202,7 @@ public final class PromptEngine {
 
     /// The earliest upcoming firing: reminder id and time.
     public var upcoming: (reminder: String, at: Date)? {
-        nextFire.min { $0.value < $1.value }.map { ($0.key, $0.value) }
+        nextFire.min { $0.value.fireAt < $1.value.fireAt }.map { ($0.key, $0.value.fireAt) }
     }
 
     private func wakeupChanged() {
@@ -194,15 +217,15 @@ public final class PromptEngine {
         for a in active.values.sorted(by: { $0.record.scheduledAt < $1.record.scheduledAt }) {
             if let e = a.expiresAt, e <= now { expire(a, at: now) }
         }
-        for (id, at) in nextFire.sorted(by: { $0.value < $1.value }) where at <= now {
+        for (id, pending) in nextFire.sorted(by: { $0.value.fireAt < $1.value.fireAt }) where pending.fireAt <= now {
             nextFire[id] = nil
             guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
             // Each reminder holds one pending firing, so after a suspend at most one late prompt
             // comes per reminder, and none outside its window.
-            if let reason = tooLate(reminder, scheduledAt: at, now: now) {
-                recordMissed(reminder, scheduledAt: at, now: now, reason: reason)
+            if let reason = tooLate(reminder, pending, now: now) {
+                recordMissed(reminder, scheduledAt: pending.scheduled, now: now, reason: reason)
             } else {
-                fire(reminder, scheduledAt: at, now: now)
+                fire(reminder, scheduledAt: pending.scheduled, now: now)
             }
         }
         for a in active.values where a.notificationID == nil && !a.delivering && a.deliverAt <= now {
@@ -214,8 +237,10 @@ public final class PromptEngine {
 
     /// Why a firing that is due at `now` should not be shown any more, or nil to show it.
     /// Up to a minute late is on time (timer slack); later than that happens after a suspend.
-    func tooLate(_ reminder: Reminder, scheduledAt: Date, now: Date) -> String? {
-        let late = now.timeIntervalSince(scheduledAt)
+    /// Lateness counts from `fireAt` (jitter is not lateness); the window is the scheduled one's.
+    func tooLate(_ reminder: Reminder, _ pending: Pending, now: Date) -> String? {
+        let scheduledAt = pending.scheduled
+        let late = now.timeIntervalSince(pending.fireAt)
         guard late > 60 else { return nil }
         let minute = zone.civil(now).minuteOfDay
         if config.quietHours.contains(where: { $0.contains(minuteOfDay: minute) }) {

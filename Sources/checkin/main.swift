@@ -58,6 +58,13 @@ struct Paths: ParsableArguments {
     }
 
     var zone: Zone { Zone.system(environment: environment) }
+
+    /// The journal's schedule seed (see checkind), or 0 before checkind has made one.
+    var installSeed: UInt64 {
+        guard access(databasePath, F_OK) == 0, let store = try? Store(path: databasePath, createIfMissing: false) else { return 0 }
+        defer { store.close() }
+        return (try? store.stateValue(Config.installSeedStateKey)).flatMap { $0.flatMap(UInt64.init) } ?? 0
+    }
 }
 
 struct CLIError: Error, CustomStringConvertible {
@@ -279,7 +286,8 @@ struct Status: ParsableCommand {
             let now = Date()
             let zone = paths.zone
             var next: (String, Date)?
-            if let config = try? paths.loadConfig(), let first = config.upcoming(after: now, in: zone, count: 1).first {
+            if let config = try? paths.loadConfig(),
+               let first = config.upcoming(after: now, in: zone, count: 1, seed: paths.installSeed).first {
                 next = (first.reminder.id, first.at)
             }
             if json {
@@ -351,7 +359,7 @@ struct Next: ParsableCommand {
                 // Firings strictly after the second before, so one at exactly that time is listed.
                 start = zone.date(local).addingTimeInterval(-1)
             }
-            let firings = config.upcoming(after: start, in: zone, count: count)
+            let firings = config.upcoming(after: start, in: zone, count: count, seed: paths.installSeed)
             if json {
                 print(NextJSON.render(firings, zone: zone))
                 return
@@ -362,7 +370,9 @@ struct Next: ParsableCommand {
             }
             print("Upcoming reminders (\(zone.identifier), \(config.source)):")
             for f in firings {
-                print("  \(Format.weekdayDateTime(f.at, zone: zone))  \(Format.pad(f.reminder.id, 10)) \(f.reminder.schedule.summary)")
+                var why = f.reminder.schedule.summary
+                if f.at != f.scheduled { why += ", jitter +\(DurationText.format(Int(f.at.timeIntervalSince(f.scheduled))))" }
+                print("  \(Format.weekdayDateTime(f.at, zone: zone))  \(Format.pad(f.reminder.id, 10)) \(why)")
             }
         }
     }

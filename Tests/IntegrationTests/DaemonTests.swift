@@ -56,7 +56,10 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual((mood["hints"] as? [String: Any])?["category"] as? String, "x-checkin.mood")
 
         let moodID = mood["id"] as! Int
-        let promptID = try XCTUnwrap(h.log.events("delivered").first { $0.metadata["checkin_reminder"] == "mood" }?.metadata["checkin_prompt_id"])
+        // The server logs the call before the daemon has its reply: wait for the daemon's side.
+        let promptID = try h.waitUntil("delivered logged") {
+            self.h.log.events("delivered").first { $0.metadata["checkin_reminder"] == "mood" }?.metadata["checkin_prompt_id"]
+        }
         XCTAssertEqual(try h.prompt(promptID)?.state, .delivered)
         XCTAssertEqual(try h.prompt(promptID)?.notificationID, UInt32(moodID))
 
@@ -134,6 +137,7 @@ final class DaemonTests: XCTestCase {
 
         let expiring = h.fire("mood")
         let n2 = try h.waitForNotify(2)
+        try h.waitUntil("delivered") { try self.h.prompt(expiring)?.state == .delivered }
         XCTAssertEqual(n2["replaces_id"] as? Int, 0, "the dismissed notification is gone; nothing to replace")
         XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, monday0959.addingTimeInterval(1800))
         h.advance(to: monday0959.addingTimeInterval(1799))
@@ -373,6 +377,45 @@ final class DaemonTests: XCTestCase {
         // Nothing is caught up twice: the next start sees the new last-seen time.
         XCTAssertEqual(try store.stateValue("engine.last-seen").flatMap(Double.init), Date.utc("2026-03-02T15:05:00Z").timeIntervalSince1970)
         XCTAssertEqual(h.notifies().count, 1)
+    }
+
+    func testJitterAndRandomTimesUseTheJournalsSeedAndSurviveARestart() throws {
+        let config = """
+            {"reminders": [
+              {"id": "mood", "type": "mood", "at": ["10:00"], "jitter": "20m"},
+              {"id": "sample", "type": "mood", "random": {"count": 4, "between": "11:00-19:00", "minGap": "60m"}}
+            ]}
+            """
+        h = try DaemonHarness(config: config, start: monday0959)
+        let seed = h.onQueue { h.daemon.engine.installSeed }
+        let wake = try XCTUnwrap(h.onQueue { h.daemon.engine.nextWakeup })
+        XCTAssertGreaterThanOrEqual(wake, Date.utc("2026-03-02T10:00:00Z"))
+        XCTAssertLessThan(wake, Date.utc("2026-03-02T10:20:00Z"))
+        // `checkin next` computes the same times from the same seed.
+        let parsed = try ConfigLoader.parse(bytes: Array(config.utf8), file: "c.json")
+        let upcoming = parsed.upcoming(after: monday0959, in: .utc, count: 5, seed: seed)
+        XCTAssertEqual(upcoming.first?.at, wake)
+        XCTAssertEqual(upcoming.filter { $0.reminder.id == "sample" }.count, 4)
+        let store = try h.store()
+        XCTAssertEqual(try store.stateValue(Config.installSeedStateKey), String(seed))
+        store.close()
+        // A restart keeps the seed, so today's times do not move.
+        let dataDir = h.dir.appendingPathComponent("data")
+        h.onQueue { h.daemon.stop() }
+        let client = try Bus(address: h.bus.address)
+        defer { client.close() }
+        try h.waitUntil("the first daemon's bus name is released") { try !client.nameHasOwner(ControlInterface.busName) }
+        let again = try Daemon(options: DaemonOptions(configPath: h.configPath, dataDirectory: dataDir.path, busAddress: h.bus.address,
+                                                      handleSignals: false, environment: ["TZ": "UTC", "HOME": h.dir.path]),
+                               logger: LogRecorder().logger, clock: { [clock = h.clock] in clock.now })
+        again.exitHandler = { _ in }
+        var failure: String?
+        again.queue.sync { do { try again.start() } catch { failure = "\(error)" } }
+        XCTAssertNil(failure)
+        guard failure == nil else { return }
+        XCTAssertEqual(again.queue.sync { again.engine.installSeed }, seed)
+        XCTAssertEqual(again.queue.sync { again.engine.nextWakeup }, wake)
+        again.queue.sync { again.stop() }
     }
 
     func testPromptsLeftOpenByACrashAreClosedOutAtStart() throws {
