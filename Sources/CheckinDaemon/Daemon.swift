@@ -24,6 +24,12 @@ public struct DaemonOptions: Sendable {
     /// Whether SIGTERM/SIGINT/SIGHUP are handled (off for in-process tests).
     public var handleSignals: Bool
     public var environment: [String: String]
+    // Time changes (TimeChanges.swift):
+    /// The system bus on which logind announces suspend and resume; nil: `DBUS_SYSTEM_BUS_ADDRESS`
+    /// from `environment`, else the default system bus. Without one the daemon still runs.
+    public var systemBusAddress: String? = nil
+    /// The file naming the local time zone, watched for replacement (tests use a temporary one).
+    public var localtimePath: String = "/etc/localtime"
 
     public init(configPath: String? = nil, dataDirectory: String? = nil, busAddress: String? = nil,
                 handleSignals: Bool = true, environment: [String: String]) {
@@ -82,6 +88,8 @@ public final class Daemon: @unchecked Sendable {
     private var slots: [BusSlot] = []
     private var sources: [DispatchSourceProtocol] = []
     private var wakeTimer: DispatchSourceTimer?
+    /// Wall-clock, time-zone and suspend watchers (TimeChanges.swift).
+    var timeChangeWatchers: TimeChangeWatchers?
     private var stopped = false
     private var lastStatus = ""
     /// Set by tests to observe shutdown instead of exiting the process.
@@ -101,7 +109,7 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    var zone: Zone { Zone.system(environment: options.environment) }
+    var zone: Zone { Zone.system(environment: options.environment, localtimePath: options.localtimePath) }
 
     /// Store, bus, name, notification client, engine, signals, watchdog; then READY=1.
     /// Call on `queue`.
@@ -132,6 +140,7 @@ public final class Daemon: @unchecked Sendable {
         engine.sink = notifications
         notifications.onEvent = { [weak self] event in self?.handle(event) }
         engine.start()
+        timeChangeWatchers = startTimeChangeWatchers()
         queryServer()
         if options.handleSignals { installSignalHandlers() }
         startWatchdog()
@@ -244,6 +253,8 @@ public final class Daemon: @unchecked Sendable {
         logger.event(.stopping, "checkind stopping")
         engine?.closeAll()
         wakeTimer?.cancel()
+        timeChangeWatchers?.cancel()
+        timeChangeWatchers = nil
         for s in sources { s.cancel() }
         sources = []
         slots = []

@@ -72,7 +72,10 @@ final class DaemonHarness {
     let configPath: String
 
     /// `prepareData` may seed the journal (it gets the database path) before the daemon starts.
+    /// `timeZone` is the daemon's TZ (nil: unset, so `localtimePath` decides); `localtimePath` and
+    /// `systemBusAddress` go to the daemon's options when given.
     init(config: String, start: Date, serverCapabilities: String? = "actions,body,inline-reply",
+         timeZone: String? = "UTC", localtimePath: String? = nil, systemBusAddress: String? = nil,
          prepareData: ((String) throws -> Void)? = nil) throws {
         try requireRealComponents()
         bus = try TestBus()
@@ -83,9 +86,12 @@ final class DaemonHarness {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         if let serverCapabilities { try startServer(capabilities: serverCapabilities) }
         try prepareData?(dir.appendingPathComponent("data/checkin.sqlite").path)
-        let options = DaemonOptions(configPath: configPath, dataDirectory: dir.appendingPathComponent("data").path,
-                                    busAddress: bus.address, handleSignals: false,
-                                    environment: ["TZ": "UTC", "HOME": dir.path])
+        var environment = ["HOME": dir.path]
+        if let timeZone { environment["TZ"] = timeZone }
+        var options = DaemonOptions(configPath: configPath, dataDirectory: dir.appendingPathComponent("data").path,
+                                    busAddress: bus.address, handleSignals: false, environment: environment)
+        if let localtimePath { options.localtimePath = localtimePath }
+        if let systemBusAddress { options.systemBusAddress = systemBusAddress }
         let clock = self.clock
         daemon = try Daemon(options: options, logger: log.logger, clock: { clock.now })
         daemon.exitHandler = { _ in }
