@@ -20,6 +20,10 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
     case reloaded
     case reloadFailed = "reload-failed"
     case startFailed = "start-failed"
+    /// The wall clock was set, the time zone changed or the machine resumed (CHECKIN_TIME_CHANGE).
+    case timeChanged = "time-changed"
+    case sleep
+    case noSystemBus = "no-system-bus"
     case stopping
 
     /// Stable 128-bit ids (sd-id128 style) for the events worth finding directly.

@@ -138,18 +138,29 @@ public final class PromptEngine {
         guard lastSeen < now else { return }
         let from = max(lastSeen, now.addingTimeInterval(-Self.catchUpHorizon))
         for reminder in config.enabledReminders {
-            let missed = reminder.firings(from: from, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
-            guard let latest = missed.last else { continue }
-            for f in missed.dropLast() {
-                recordMissed(reminder, scheduledAt: f.scheduled, now: now, reason: "checkind was not running")
-            }
-            let pending = Pending(scheduled: latest.scheduled, fireAt: latest.fireAt)
-            if let reason = tooLate(reminder, pending, now: now) {
-                recordMissed(reminder, scheduledAt: latest.scheduled, now: now, reason: "checkind was not running and \(reason)")
-            } else {
-                nextFire[reminder.id] = pending  // due: shown once, late
+            let due = reminder.firings(from: from, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
+            if let latest = settleOverdue(reminder, due, now: now, context: "checkind was not running") {
+                nextFire[reminder.id] = latest  // shown once, late, by the first tick
             }
         }
+    }
+
+    /// Of several firings that are due at `now` (after a suspend, a clock jump or downtime), all
+    /// but the latest are recorded as missed; the latest is returned if it may still be shown,
+    /// else recorded as missed too. So: at most one late prompt per reminder, never a backlog.
+    private func settleOverdue(_ reminder: Reminder, _ due: [(scheduled: Date, fireAt: Date)], now: Date,
+                               context: String?) -> Pending? {
+        guard let latest = due.last else { return nil }
+        let prefix = context.map { "\($0); " } ?? ""
+        for f in due.dropLast() {
+            recordMissed(reminder, scheduledAt: f.scheduled, now: now, reason: "\(prefix)a later one is due")
+        }
+        let pending = Pending(scheduled: latest.scheduled, fireAt: latest.fireAt)
+        if let reason = tooLate(reminder, pending, now: now) {
+            recordMissed(reminder, scheduledAt: latest.scheduled, now: now, reason: prefix + reason)
+            return nil
+        }
+        return pending
     }
 
     /// Remembers that the engine was awake at `now`, for the next start's catch-up.
@@ -172,9 +183,10 @@ public final class PromptEngine {
     /// The wall clock jumped, the time zone changed or the machine resumed: every next firing is
     /// computed again from the new now (in `zone`), then whatever is due runs.
     public func timeChanged(zone newZone: Zone) {
+        tick()  // what became due (a forward jump, a resume) is handled with the old plan first
         zone = newZone
         nextFire = [:]
-        tick()
+        replan(after: clock())
     }
 
     private func replan(after now: Date) {
@@ -220,12 +232,12 @@ public final class PromptEngine {
         for (id, pending) in nextFire.sorted(by: { $0.value.fireAt < $1.value.fireAt }) where pending.fireAt <= now {
             nextFire[id] = nil
             guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
-            // Each reminder holds one pending firing, so after a suspend at most one late prompt
-            // comes per reminder, and none outside its window.
-            if let reason = tooLate(reminder, pending, now: now) {
-                recordMissed(reminder, scheduledAt: pending.scheduled, now: now, reason: reason)
-            } else {
-                fire(reminder, scheduledAt: pending.scheduled, now: now)
+            // After a suspend several firings may be due: the latest decides, the rest are missed.
+            var due = [(scheduled: pending.scheduled, fireAt: pending.fireAt)]
+            due += reminder.firings(from: pending.fireAt, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
+                .filter { $0.scheduled > pending.scheduled }
+            if let latest = settleOverdue(reminder, due, now: now, context: nil) {
+                fire(reminder, scheduledAt: latest.scheduled, now: now)
             }
         }
         for a in active.values where a.notificationID == nil && !a.delivering && a.deliverAt <= now {

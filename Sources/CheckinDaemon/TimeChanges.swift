@@ -140,7 +140,7 @@ extension Daemon {
             bus = try address.map { a throws(SystemdError) in try Bus(address: a) } ?? Bus.system()
         } catch {
             logger.warning("No system bus (\(error)); suspend and resume are noticed only through the wall clock",
-                           metadata: ["checkin_event": "no-system-bus"])
+                           metadata: ["checkin_event": .string(CheckinEvent.noSystemBus.rawValue)])
             return
         }
         do {
@@ -153,13 +153,13 @@ extension Daemon {
         } catch {
             bus.close()
             logger.warning("Cannot watch logind on the system bus (\(error)); suspend and resume are noticed only through the wall clock",
-                           metadata: ["checkin_event": "no-system-bus"])
+                           metadata: ["checkin_event": .string(CheckinEvent.noSystemBus.rawValue)])
             return
         }
         bus.onDisconnect = { [weak self] in
             guard let self else { return }
             self.logger.warning("Lost the system bus; suspend and resume are noticed only through the wall clock from now on",
-                                metadata: ["checkin_event": "no-system-bus"])
+                                metadata: ["checkin_event": .string(CheckinEvent.noSystemBus.rawValue)])
             // Released outside the bus's own callback.
             self.queue.async { [weak self] in
                 guard let watchers = self?.timeChangeWatchers else { return }
@@ -181,7 +181,7 @@ extension Daemon {
             return
         }
         if sleeping {
-            logger.info("The system is going to sleep", metadata: ["checkin_event": "sleep"])
+            logger.info("The system is going to sleep", metadata: ["checkin_event": .string(CheckinEvent.sleep.rawValue)])
         } else {
             timeChanged(.resumed)
         }
@@ -197,9 +197,7 @@ extension Daemon {
         let oldZone = engine.zone
         let newZone = newZone ?? zone
         // Firings that became due (the clock jumped forward, the machine slept through one) are
-        // handled first, with their own window checks: `PromptEngine.timeChanged` alone forgets
-        // every pending firing, and the resume signal can come before the wake-up timer fires.
-        engine.tick()
+        // handled first by the engine, with their window checks, then everything is replanned.
         engine.timeChanged(zone: newZone)
         let now = clock()
         let what: String
@@ -209,7 +207,7 @@ extension Daemon {
         case .resumed: what = "The system resumed from sleep (now \(LocalFormat.dateTime(now, in: newZone)) \(newZone.abbreviation(at: now)))"
         }
         var metadata: Logger.Metadata = [
-            "checkin_event": "time-changed",
+            "checkin_event": .string(CheckinEvent.timeChanged.rawValue),
             "checkin_time_change": .string(change.rawValue),
             "checkin_time_zone": .string(newZone.identifier),
         ]

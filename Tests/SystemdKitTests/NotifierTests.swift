@@ -14,7 +14,9 @@ final class NotifierTests: XCTestCase {
 
     override func setUp() {
         for name in Self.variables {
-            saved[name] = getenv(name).map { String(cString: $0) }
+            // `.some(nil)` records "was unset": assigning a plain nil would drop the key, and the
+            // variable a test sets would leak into every later test.
+            saved[name] = .some(getenv(name).map { String(cString: $0) })
             unsetenv(name)
         }
     }
