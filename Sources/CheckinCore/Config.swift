@@ -83,6 +83,15 @@ public struct Reminder: Hashable, Sendable {
     /// Up to this many seconds of deterministic random delay after each scheduled time (0: none);
     /// see `firing(after:in:quietHours:seed:)`.
     public var jitter: Int = 0
+    /// What happens to firings missed while checkind was not running or the machine slept.
+    public var catchUp: CatchUp = .latest
+}
+
+/// `catchUp`: after downtime or a suspend, show the latest missed firing late if its window is
+/// still open (`latest`), or only record missed firings (`none`). Never a backlog either way.
+public enum CatchUp: String, Hashable, Sendable, CaseIterable {
+    case latest
+    case none
 }
 
 public struct Config: Hashable, Sendable {
@@ -240,7 +249,7 @@ struct ConfigValidator {
 
     static let topKeys = ["version", "quietHours", "reminders"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "between", "days",
-                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter"]
+                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -583,11 +592,17 @@ struct ConfigValidator {
         if let n = m["enabled"], let v = bool(n, "\(path).enabled") { enabled = v }
         var jitter = 0
         if let n = m["jitter"], let v = duration(n, "\(path).jitter", range: 0...86400) { jitter = v }
+        var catchUp = CatchUp.latest
+        if let n = m["catchUp"], let text = string(n, "\(path).catchUp") {
+            if let v = CatchUp(rawValue: text) { catchUp = v } else {
+                issue(n, "\(path).catchUp", "\(JSONText.quote(text)) is not a catch-up policy; expected \"latest\" (show the latest missed one if its window is open) or \"none\" (only record them as missed)")
+            }
+        }
 
         guard issues.count == before, let schedule else { return nil }
         return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
-                        question: question, followUp: followUp, enabled: enabled, jitter: jitter)
+                        question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp)
     }
 
     /// "\"a\", \"b\" or \"c\"" (or "... and ...").

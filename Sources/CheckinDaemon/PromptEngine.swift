@@ -156,6 +156,10 @@ public final class PromptEngine {
             recordMissed(reminder, scheduledAt: f.scheduled, now: now, reason: "\(prefix)a later one is due")
         }
         let pending = Pending(scheduled: latest.scheduled, fireAt: latest.fireAt)
+        if reminder.catchUp == .none, now.timeIntervalSince(latest.fireAt) > 60 {
+            recordMissed(reminder, scheduledAt: latest.scheduled, now: now, reason: prefix + "catchUp is \"none\"")
+            return nil
+        }
         if let reason = tooLate(reminder, pending, now: now) {
             recordMissed(reminder, scheduledAt: latest.scheduled, now: now, reason: prefix + reason)
             return nil

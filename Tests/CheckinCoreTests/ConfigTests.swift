@@ -409,6 +409,14 @@ final class ConfigTests: XCTestCase {
                        ["/home/a/.config/checkin/config.json", "/home/a/.config/checkin/config.plist"])
     }
 
+    func testCatchUpPolicy() throws {
+        let c = try parse(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "catchUp": "none"}, {"id": "n", "type": "mood", "at": "11:00"}]}"#)
+        XCTAssertEqual(c.reminders.map(\.catchUp), [.none, .latest])
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "catchUp": "all"}]}"#), [
+            "config.json:1:70: reminders[0].catchUp: \"all\" is not a catch-up policy; expected \"latest\" (show the latest missed one if its window is open) or \"none\" (only record them as missed)",
+        ])
+    }
+
     func testSuggestions() {
         XCTAssertEqual(Suggest.nearest(to: "betwen", in: ConfigValidator.reminderKeys), "between")
         XCTAssertEqual(Suggest.nearest(to: "expireafter", in: ConfigValidator.reminderKeys), "expireAfter")

@@ -325,6 +325,21 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-03T19:00:00Z"))
     }
 
+    func testCatchUpNoneOnlyRecordsMissedFirings() throws {
+        let config = #"{"reminders": [{"id": "break", "type": "break", "every": "50m", "between": "19:00-21:00", "catchUp": "none"}]}"#
+        h = try DaemonHarness(config: config, start: Date.utc("2026-03-02T18:59:00Z"))
+        h.advance(to: Date.utc("2026-03-02T19:55:00Z"))
+        XCTAssertEqual(h.log.events("missed").map(\.message).sorted(), [
+            "break due at 2026-03-02 19:00 not shown: a later one is due",
+            "break due at 2026-03-02 19:50 not shown: catchUp is \"none\"",
+        ])
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 0)
+        // On time is not late: the 20:40 one is shown.
+        h.advance(to: Date.utc("2026-03-02T20:40:00Z"))
+        try h.waitForNotify(1)
+    }
+
     func testTheDaemonRefusesACorruptJournal() throws {
         try requireRealComponents()
         let bus = try TestBus()
