@@ -248,10 +248,10 @@ struct ConfigValidator {
     init(file: String) { self.file = file }
 
     static let topKeys = ["version", "quietHours", "reminders"]
-    static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "between", "days",
+    static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
                                "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp"]
     /// A reminder has exactly one of these.
-    static let scheduleKeys = ["at", "every", "random"]
+    static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
     static let randomExample = "{\"count\": 5, \"between\": \"09:00-21:00\", \"minGap\": \"60m\"}"
     static let scaleKeys = ["min", "max", "labels"]
@@ -542,8 +542,13 @@ struct ConfigValidator {
                 issue(b, "\(path).between", "the window of a random schedule goes inside \"random\", e.g. \"random\": \(Self.randomExample)")
             }
             schedule = random(n, "\(path).random", days: daySet, reminderID: id)
+        } else if let n = m["calendar"] {
+            for key in ["between", "days"] where m[key] != nil {
+                issue(m[key], "\(path).\(key)", "\"\(key)\" does not go with \"calendar\": a calendar expression says its own days and times, e.g. \"Mon..Fri *-*-* 09..17:00\"")
+            }
+            schedule = calendar(n, "\(path).calendar")
         } else {
-            issue(node, path, "empty schedule; expected \"at\": [\"10:00\", ...] or \"every\": \"50m\" (with an optional \"between\": \"09:00-18:00\")")
+            issue(node, path, "empty schedule; expected \"at\": [\"10:00\", ...] or \"every\": \"50m\" (with an optional \"between\": \"09:00-18:00\"), \"calendar\": \"Mon..Fri 10:00\" or \"random\": \(Self.randomExample)")
         }
 
         let isMood = kind == .mood
@@ -722,6 +727,34 @@ struct ConfigValidator {
         return Config(reminders: reminders, quietHours: quiet, source: file)
     }
 
+    /// `"calendar": "Mon..Fri *-*-* 09:00"` or a list of expressions (systemd.time(7)).
+    mutating func calendar(_ node: ConfigValue.Node, _ path: String) -> ScheduleSpec? {
+        let items: [(ConfigValue.Node, String)]
+        switch node.value {
+        case .string: items = [(node, path)]
+        case .array(let a) where !a.isEmpty: items = a.enumerated().map { ($0.element, "\(path)[\($0.offset)]") }
+        default:
+            issue(node, path, "expected a calendar expression like \"Mon..Fri *-*-* 09:00\" or a list of them, found \(node.value.kindDescription) \(node.value.excerpt)")
+            return nil
+        }
+        var specs: [CalendarSpec] = []
+        for (item, itemPath) in items {
+            guard let text = string(item, itemPath, expected: "a calendar expression like \"Mon..Fri *-*-* 09:00\"") else { continue }
+            do {
+                specs.append(try CalendarSpec.parse(text))
+            } catch {
+                // Point at the offending character itself when the JSON string has no escapes.
+                var at = item.position
+                if let p = at, !text.contains("\\"), !text.contains("\"") {
+                    at = SourcePosition(line: p.line, column: p.column + error.column)
+                }
+                issues.append(ConfigIssue(file: file, position: at, path: itemPath,
+                                          message: "\(JSONText.quote(text)) is not a calendar expression: column \(error.column): \(error.reason) (see systemd.time(7); try `checkin calendar`)"))
+            }
+        }
+        return specs.count == items.count ? .calendar(specs) : nil
+    }
+
     static func canFire(_ schedule: ScheduleSpec, quietHours: [TimeWindow]) -> Bool {
         let quiet = { (m: Int) in quietHours.contains { $0.contains(minuteOfDay: m % 1440) } }
         switch schedule {
@@ -739,6 +772,9 @@ struct ConfigValidator {
         case .random(_, let window, let minGap, _, _, _):
             let start = window.start.minuteOfDay
             return (start..<(start + ScheduleSpec.randomSpan(window: window, minGap: minGap))).contains { !quiet($0) }
+        case .calendar:
+            // Judged in UTC from a fixed day; an expression's own zone is honoured.
+            return schedule.next(after: Date(timeIntervalSince1970: 1_767_225_600), in: .utc, quietHours: quietHours) != nil
         }
     }
 }

@@ -199,4 +199,6 @@ public enum ScheduleSpec: Hashable, Sendable {
     /// (until then nil draws as seed 0). `reminderID` is the owning reminder's id (the config
     /// loader sets it), so two reminders with the same settings and seed get different times.
     case random(count: Int, window: TimeWindow, minGap: Int, days: Weekdays, seed: UInt64?, reminderID: String)
+    /// systemd calendar expressions (systemd.time(7)); fires at the earliest next elapse of any.
+    case calendar([CalendarSpec])
 }

@@ -20,6 +20,7 @@ extension ScheduleSpec {
     /// The first occurrence strictly after `after`, or nil when none exists within about 8 days
     /// (no active weekday, or every occurrence inside quiet hours).
     public func next(after: Date, in zone: Zone, quietHours: [TimeWindow] = []) -> Date? {
+        if case .calendar(let specs) = self { return Self.calendarNext(specs, after: after, in: zone, quietHours: quietHours) }
         let a = Zone.seconds(after)
         let firstDay = zone.civil(after).date.adding(days: -1)
         let lastDay = firstDay.adding(days: ScheduleSpec.searchDays + 2)
@@ -42,6 +43,15 @@ extension ScheduleSpec {
     public func occurrences(from: Date, through: Date, in zone: Zone, quietHours: [TimeWindow] = []) -> [Date] {
         let a = Zone.seconds(from), b = Zone.seconds(through)
         guard a < b else { return [] }
+        if case .calendar = self {
+            var result: [Date] = []
+            var cursor = from
+            while result.count < Self.calendarOccurrenceLimit, let t = next(after: cursor, in: zone, quietHours: quietHours), t <= through {
+                result.append(t)
+                cursor = t
+            }
+            return result
+        }
         let firstDay = zone.civil(from).date.adding(days: -1).daysSinceEpoch
         let lastDay = zone.civil(through).date.adding(days: 1).daysSinceEpoch
         let bounds = zone.offsetBounds(from: a - 2 * 86400, through: b + 2 * 86400)
@@ -71,7 +81,7 @@ extension ScheduleSpec {
     public func window(containing date: Date, in zone: Zone) -> (start: Date, end: Date)? {
         let window: TimeWindow, days: Weekdays
         switch self {
-        case .at: return nil
+        case .at, .calendar: return nil
         case .every(_, let w, let d): (window, days) = (w, d)
         case .random(_, let w, _, let d, _, _): (window, days) = (w, d)
         }
@@ -100,6 +110,8 @@ extension ScheduleSpec {
         case .random(let count, let window, let minGap, let days, _, _):
             let gap = minGap > 0 ? ", at least \(DurationText.format(minGap)) apart" : ""
             return "\(count) random time\(count == 1 ? "" : "s") between \(window)\(gap) (\(days))"
+        case .calendar(let specs):
+            return "calendar " + specs.map(\.normalized).joined(separator: "; ")
         }
     }
 
@@ -130,7 +142,26 @@ extension ScheduleSpec {
             let start = base + ScheduleSpec.windowBounds(window).start
             return ScheduleSpec.randomMinutes(count: count, window: window, minGap: minGap, seed: seed ?? 0,
                                               reminderID: reminderID, dayNumber: dayNumber).map { start + $0 * 60 }
+        case .calendar:
+            return []  // not day-based: next(after:) asks the expressions directly
         }
+    }
+
+    // MARK: - Calendar expressions
+
+    /// At most this many occurrences are listed by `occurrences(from:through:)` for a calendar
+    /// schedule (`minutely` over a week is 10,080), and quiet hours skip at most this many elapses.
+    static let calendarOccurrenceLimit = 100_000
+
+    /// The earliest elapse of any expression after `after`, skipping those in quiet hours.
+    static func calendarNext(_ specs: [CalendarSpec], after: Date, in zone: Zone, quietHours: [TimeWindow]) -> Date? {
+        var cursor = after
+        for _ in 0..<calendarOccurrenceLimit {
+            guard let t = specs.compactMap({ $0.next(after: cursor, in: zone) }).min() else { return nil }
+            if !zone.isQuiet(Zone.seconds(t), quietHours) { return t }
+            cursor = t
+        }
+        return nil
     }
 }
 

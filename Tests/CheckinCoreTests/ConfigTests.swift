@@ -198,9 +198,9 @@ final class ConfigTests: XCTestCase {
             (#""random": {"count": 3}, "between": "09:00-17:00""#,
              #"config.json:4:70: reminders[1].between: the window of a random schedule goes inside "random", e.g. "random": {"count": 5, "between": "09:00-21:00", "minGap": "60m"}"#),
             (#""at": "10:00", "random": {"count": 3}"#,
-             #"config.json:4:60: reminders[1].random: a reminder has exactly one of "at", "every" or "random"; found "at" and "random""#),
+             #"config.json:4:60: reminders[1].random: a reminder has exactly one of "at", "every", "random" or "calendar"; found "at" and "random""#),
             (#""every": "1h", "random": {"count": 3}"#,
-             #"config.json:4:60: reminders[1].random: a reminder has exactly one of "at", "every" or "random"; found "every" and "random""#),
+             #"config.json:4:60: reminders[1].random: a reminder has exactly one of "at", "every", "random" or "calendar"; found "every" and "random""#),
             (#""every": "1h", "jitter": "5x""#,
              #"config.json:4:60: reminders[1].jitter: "5x" is not a duration; expected a number with a unit (s, m, h, d), e.g. "50m", "1h30m""#),
             (#""every": "1h", "jitter": "2d""#,
@@ -209,7 +209,7 @@ final class ConfigTests: XCTestCase {
              #"config.json:4:60: reminders[1].jitter: expected a duration string like "50m" or "1h30m", found a number 300"#),
         ]
         XCTAssertEqual(issues(reminderJSON(#""id": "b", "type": "break", "at": "10:00", "every": "1h", "random": {"count": 3}"#)), [
-            #"config.json:4:75: reminders[1].random: a reminder has exactly one of "at", "every" or "random"; found "at", "every" and "random""#,
+            #"config.json:4:75: reminders[1].random: a reminder has exactly one of "at", "every", "random" or "calendar"; found "at", "every" and "random""#,
         ])
         for (body, expected) in cases {
             XCTAssertEqual(issues(reminderJSON(#""id": "b", "type": "break", "# + body)), [expected], body)
@@ -298,7 +298,7 @@ final class ConfigTests: XCTestCase {
 
     func testUnknownKeySuggestsNearest() {
         XCTAssertEqual(issues(reminderJSON(#""id": "b", "type": "break", "evry": "50m""#)), [
-            "config.json:4:5: reminders[1]: empty schedule; expected \"at\": [\"10:00\", ...] or \"every\": \"50m\" (with an optional \"between\": \"09:00-18:00\")",
+            "config.json:4:5: reminders[1]: empty schedule; expected \"at\": [\"10:00\", ...] or \"every\": \"50m\" (with an optional \"between\": \"09:00-18:00\"), \"calendar\": \"Mon..Fri 10:00\" or \"random\": {\"count\": 5, \"between\": \"09:00-21:00\", \"minGap\": \"60m\"}",
             "config.json:4:43: reminders[1].evry: unknown key \"evry\"; did you mean \"every\"?",
         ])
         XCTAssertEqual(issues(#"{"remindres": []}"#), [
@@ -414,6 +414,29 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.reminders.map(\.catchUp), [.none, .latest])
         XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "catchUp": "all"}]}"#), [
             "config.json:1:70: reminders[0].catchUp: \"all\" is not a catch-up policy; expected \"latest\" (show the latest missed one if its window is open) or \"none\" (only record them as missed)",
+        ])
+    }
+
+    func testCalendarSchedules() throws {
+        let c = try parse(#"{"quietHours": ["12:00-13:00"], "reminders": [{"id": "m", "type": "mood", "calendar": ["Mon..Fri *-*-* 09..17:00/30", "Sat 10:00"]}]}"#)
+        guard case .calendar(let specs) = c.reminders[0].schedule else { return XCTFail("not a calendar schedule") }
+        XCTAssertEqual(specs.map(\.normalized), ["Mon..Fri *-*-* 09..17:00/30:00", "Sat *-*-* 10:00:00"])
+        XCTAssertEqual(c.reminders[0].schedule.summary, "calendar Mon..Fri *-*-* 09..17:00/30:00; Sat *-*-* 10:00:00")
+        // Friday 2026-03-06 11:40 UTC: next 12:00 and 12:30 are quiet, so 13:00.
+        let friday = Date(timeIntervalSince1970: 1_772_797_200)  // 2026-03-06T11:40:00Z
+        XCTAssertEqual(c.reminders[0].schedule.next(after: friday, in: .utc, quietHours: c.quietHours),
+                       Date(timeIntervalSince1970: 1_772_802_000))  // 13:00Z
+        XCTAssertEqual(c.reminders[0].schedule.occurrences(from: friday, through: friday.addingTimeInterval(86400), in: .utc,
+                                                           quietHours: c.quietHours).count, 11)  // 13:00..17:30 (10), Sat 10:00
+
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "calendar": "Mon..Fri *-*-* 25:00"}]}"#), [
+            "config.json:1:72: reminders[0].calendar: \"Mon..Fri *-*-* 25:00\" is not a calendar expression: column 16: hour 25 is out of range (0-23) (see systemd.time(7); try `checkin calendar`)",
+        ])
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "calendar": "daily", "days": "mon"}]}"#), [
+            "config.json:1:73: reminders[0].days: \"days\" does not go with \"calendar\": a calendar expression says its own days and times, e.g. \"Mon..Fri *-*-* 09..17:00\"",
+        ])
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "calendar": "2026-02-30"}]}"#), [
+            "config.json:1:16: reminders[0]: never fires: every time of \"m\" falls inside quietHours",
         ])
     }
 

@@ -165,7 +165,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stderr, """
             checkin: \(path): 3 errors
             \(path):3:53: reminders[0].at[1]: "25:00" is not a time of day; expected "HH:MM" from 00:00 to 23:59
-            \(path):4:5: reminders[1]: empty schedule; expected "at": ["10:00", ...] or "every": "50m" (with an optional "between": "09:00-18:00")
+            \(path):4:5: reminders[1]: empty schedule; expected "at": ["10:00", ...] or "every": "50m" (with an optional "between": "09:00-18:00"), "calendar": "Mon..Fri 10:00" or "random": {"count": 5, "between": "09:00-21:00", "minGap": "60m"}
             \(path):4:47: reminders[1].evry: unknown key "evry"; did you mean "every"?
 
             """)
