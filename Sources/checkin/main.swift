@@ -23,7 +23,7 @@ struct Checkin: ParsableCommand {
             leaves this machine. The daemon is checkind (systemctl --user status checkind).
             """,
         version: "0.1.0",
-        subcommands: [Log.self, History.self, Status.self, Next.self, ConfigCommand.self]
+        subcommands: [Log.self, History.self, Status.self, Next.self, Calendar.self, ConfigCommand.self]
     )
 }
 
@@ -397,6 +397,118 @@ enum NextJSON {
     }
 }
 
+// MARK: - calendar
+
+struct Calendar: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Normalize systemd calendar expressions and show their next elapses.",
+        discussion: """
+            Like `systemd-analyze calendar`, with the same grammar and results (systemd.time(7)). \
+            TZ is honoured; an expression may name its own zone ("08:00 Europe/Berlin").
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Calendar expressions, e.g. 'Mon..Fri *-*-* 09:00'.", valueName: "expression"))
+    var expressions: [String]
+
+    @Option(help: "How many elapses to show for each (1-1000000).")
+    var iterations: Int = 1
+
+    @Option(name: .customLong("base-time"),
+            help: ArgumentHelp("Compute from this time: ISO 8601 with or without offset, or @UNIX_SECONDS.", valueName: "time"))
+    var baseTime: String?
+
+    @Flag(help: "Print JSON: [{\"expression\", \"normalized\", \"next\": [ISO 8601 with offset, ...]}].")
+    var json = false
+
+    func validate() throws {
+        guard (1...1_000_000).contains(iterations) else {
+            throw ValidationError("--iterations \(iterations) is out of range; expected 1-1000000")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let zone = Zone.system(environment: Env.current)
+            let now = Date()
+            var base = now
+            if let baseTime {
+                guard let t = Format.parseInstant(baseTime, zone: zone) else {
+                    throw CLIError(message: "--base-time \(JSONText.quote(baseTime)) is not a time; expected ISO 8601 (2026-03-29T01:30:00+01:00, 2026-03-29 01:30) or @UNIX_SECONDS", code: 64)
+                }
+                base = t
+            }
+            var specs: [CalendarSpec] = []
+            for e in expressions {
+                do {
+                    specs.append(try CalendarSpec.parse(e))
+                } catch let error as CalendarParseError {
+                    let caret = String(repeating: " ", count: "checkin: ".count + max(0, error.column - 1)) + "^"
+                    throw CLIError(message: "\(e)\n\(caret) column \(error.column): \(error.reason)", code: 1)
+                }
+            }
+            var out = OutputBuffer()
+            if json { out.append("[") }
+            for (i, (text, spec)) in zip(expressions, specs).enumerated() {
+                var micros = CalendarSpec.microseconds(base)
+                if json {
+                    if i > 0 { out.append(",") }
+                    out.append("{\"expression\":\(JSONText.quote(text)),\"normalized\":\(JSONText.quote(spec.normalized)),\"next\":[")
+                } else {
+                    if i > 0 { out.append("\n") }
+                    // As systemd-analyze: the original form only when it differs.
+                    if text != spec.normalized { out.append("  Original form: \(text)\n") }
+                    out.append("Normalized form: \(spec.normalized)\n")
+                }
+                var shown = 0
+                while shown < iterations, let next = spec.next(afterMicroseconds: micros, in: zone) {
+                    micros = next
+                    let date = CalendarSpec.date(microseconds: next)
+                    let shownZone = zone  // elapses are shown in local time, whatever zone computed them
+                    if json {
+                        if shown > 0 { out.append(",") }
+                        out.append("\"" + Format.iso8601Micro(date, micros: next, zone: shownZone) + "\"")
+                    } else {
+                        // The layout of `systemd-analyze calendar`.
+                        let label = shown == 0 ? "    Next elapse" : Format.pad("       Iter. #\(shown + 1)", 15)
+                        out.append("\(label): \(Format.systemdTime(date, micros: next, zone: shownZone))\n")
+                        if shownZone.identifier != "UTC" {
+                            out.append("       (in UTC): \(Format.systemdTime(date, micros: next, zone: .utc))\n")
+                        }
+                        out.append("       From now: \(Format.fromNow(date, now: now))\n")
+                    }
+                    shown += 1
+                }
+                if json { out.append("]}") } else if shown == 0 { out.append("    Next elapse: never\n") }
+            }
+            if json { out.append("]\n") }
+            out.flush()
+        }
+    }
+}
+
+/// Collects output and writes it in large chunks (100,000 elapses are a lot of lines).
+struct OutputBuffer {
+    private var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 16) }
+
+    mutating func append(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { if errno == EINTR { continue }; break }
+            offset += n
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
 // MARK: - config check
 
 struct ConfigCommand: ParsableCommand {
@@ -447,6 +559,76 @@ enum Format {
     }
 
     static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    /// systemd's timestamp style: "Wed 2026-11-25 09:00:00 CET" (".123456" when not whole).
+    static func systemdTime(_ d: Date, micros: Int64, zone: Zone) -> String {
+        let c = zone.civil(d)
+        let fraction = micros % 1_000_000
+        var s = "\(weekdayNames[c.date.isoWeekday - 1]) \(c.date) \(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+        if fraction != 0 { s += "." + String(String(fraction + 1_000_000).dropFirst()) }
+        return s + " " + zone.abbreviation(at: d)
+    }
+
+    /// ISO 8601 with offset, and microseconds when not whole.
+    static func iso8601Micro(_ d: Date, micros: Int64, zone: Zone) -> String {
+        let fraction = micros % 1_000_000
+        let text = iso8601(d, zone: zone)
+        guard fraction != 0 else { return text }
+        let cut = text.index(text.startIndex, offsetBy: 19)
+        return String(text[..<cut]) + "." + String(String(fraction + 1_000_000).dropFirst()) + String(text[cut...])
+    }
+
+    /// Relative time as systemd writes it: "7 months 26 days ago", "1 day 3h left", "5min left".
+    static func fromNow(_ d: Date, now: Date) -> String {
+        let delta = d.timeIntervalSince(now)
+        let a = Int64(abs(delta) * 1_000_000)
+        let sec: Int64 = 1_000_000, minute = 60 * sec, hour = 60 * minute, day = 24 * hour
+        let week = 7 * day, month = 2_629_800 * sec, year = 31_557_600 * sec
+        func n(_ v: Int64, _ one: String, _ many: String) -> String { "\(v) \(v == 1 ? one : many)" }
+        let text: String
+        if a >= year { text = n(a / year, "year", "years") + " " + n(a % year / month, "month", "months") }
+        else if a >= month { text = n(a / month, "month", "months") + " " + n(a % month / day, "day", "days") }
+        else if a >= week { text = n(a / week, "week", "weeks") + " " + n(a % week / day, "day", "days") }
+        else if a >= 2 * day { text = "\(a / day) days" }
+        else if a >= 25 * hour { text = "1 day \((a - day) / hour)h" }
+        else if a >= 6 * hour { text = "\(a / hour)h" }
+        else if a >= hour { text = "\(a / hour)h \(a % hour / minute)min" }
+        else if a >= 5 * minute { text = "\(a / minute)min" }
+        else if a >= minute { text = "\(a / minute)min \(a % minute / sec)s" }
+        else if a >= sec { text = "\(a / sec)s" }
+        else if a >= 1000 { text = "\(a / 1000)ms" }
+        else if a > 0 { text = "\(a)us" }
+        else { return "now" }
+        return text + (delta >= 0 ? " left" : " ago")
+    }
+
+    /// "@1700000000[.5]", "2026-03-29T01:30:00+01:00", "2026-03-29T01:30[:00]" or with a space
+    /// (local time in `zone`).
+    static func parseInstant(_ text: String, zone: Zone) -> Date? {
+        let t = text.trimmedASCII
+        if t.hasPrefix("@") {
+            guard let v = Double(t.dropFirst()), v.isFinite else { return nil }
+            return Date(timeIntervalSince1970: v)
+        }
+        var body = Substring(t)
+        var offset: Int?
+        if body.hasSuffix("Z") {
+            offset = 0
+            body = body.dropLast()
+        } else if body.count > 6 {
+            let tail = body.suffix(6)
+            let sign = tail.first
+            if sign == "+" || sign == "-", tail.dropFirst().count == 5, tail[tail.index(tail.startIndex, offsetBy: 3)] == ":",
+               let h = Int(tail.dropFirst().prefix(2)), let m = Int(tail.suffix(2)), h <= 23, m <= 59 {
+                offset = (sign == "-" ? -1 : 1) * (h * 3600 + m * 60)
+                body = body.dropLast(6)
+            }
+        }
+        guard let local = CivilDateTime.parse(String(body)) ?? CivilDate.parse(String(body)).map({ CivilDateTime(date: $0, hour: 0, minute: 0) })
+        else { return nil }
+        if let offset { return Date(timeIntervalSince1970: Double(local.secondsSinceEpoch - offset)) }
+        return zone.date(local)
+    }
 
     /// "Mon 2026-03-02 10:00"
     static func weekdayDateTime(_ d: Date, zone: Zone) -> String {

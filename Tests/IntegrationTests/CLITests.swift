@@ -201,6 +201,45 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.stderr, "checkin: --from \"tomorrow\" is not a time; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM\n")
     }
 
+    func testCalendarPrintsWhatSystemdAnalyzePrints() throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        guard FileManager.default.isExecutableFile(atPath: analyze) else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("systemd-analyze is missing in CI"); return }
+            throw XCTSkip("systemd-analyze is not installed")
+        }
+        let expressions = ["Mon..Fri *-*-* 09..17:00/30", "*-*~1 18:00", "quarterly", "Sat,Sun 10:00 Asia/Kolkata", "*-*-* 02:30:00"]
+        for tz in ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"] {
+            // One second before Berlin's spring-forward night, so the DST handling shows.
+            let ours = try checkin(["calendar"] + expressions + ["--base-time", "@1774744199", "--iterations", "4"], env: ["TZ": tz])
+            XCTAssertEqual(ours.status, 0, ours.stderr)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: analyze)
+            p.arguments = ["calendar"] + expressions + ["--base-time=@1774744199", "--iterations=4"]
+            p.environment = ["TZ": tz, "PATH": "/usr/bin:/bin", "SYSTEMD_COLORS": "0"]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let theirs = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            // "From now" depends on when each ran; everything else must be identical.
+            let strip = { (s: String) in s.split(separator: "\n").filter { !$0.contains("From now:") }.joined(separator: "\n") }
+            XCTAssertEqual(strip(ours.stdout), strip(theirs), "TZ=\(tz)")
+        }
+    }
+
+    func testCalendarJSONAndErrors() throws {
+        let j = try checkin(["calendar", "Mon *-*-* 10:00", "--base-time", "2026-03-27T00:00:00+01:00", "--iterations", "2", "--json"],
+                            env: ["TZ": "Europe/Berlin"])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        XCTAssertEqual(j.stdout, #"[{"expression":"Mon *-*-* 10:00","normalized":"Mon *-*-* 10:00:00","next":["2026-03-30T10:00:00+02:00","2026-04-06T10:00:00+02:00"]}]"# + "\n")
+        let bad = try checkin(["calendar", "Mon..Fri *-*-* 25:00"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "checkin: Mon..Fri *-*-* 25:00\n                        ^ column 16: hour 25 is out of range (0-23)\n")
+        let base = try checkin(["calendar", "daily", "--base-time", "yesterday"])
+        XCTAssertEqual(base.status, 64)
+        XCTAssertTrue(base.stderr.hasPrefix("checkin: --base-time \"yesterday\" is not a time"), base.stderr)
+    }
+
     func testStatusWhenDaemonIsNotRunning() throws {
         let r = try checkin(["status"])
         XCTAssertEqual(r.status, 3)
