@@ -21,8 +21,6 @@ public struct DaemonOptions: Sendable {
     public var dataDirectory: String?
     /// A bus address to use instead of the session bus (tests).
     public var busAddress: String?
-    /// Whether SIGTERM/SIGINT/SIGHUP are handled (off for in-process tests).
-    public var handleSignals: Bool
     public var environment: [String: String]
     // Time changes (TimeChanges.swift):
     /// The system bus on which logind announces suspend and resume; nil: `DBUS_SYSTEM_BUS_ADDRESS`
@@ -32,11 +30,10 @@ public struct DaemonOptions: Sendable {
     public var localtimePath: String = "/etc/localtime"
 
     public init(configPath: String? = nil, dataDirectory: String? = nil, busAddress: String? = nil,
-                handleSignals: Bool = true, environment: [String: String]) {
+                environment: [String: String]) {
         self.configPath = configPath
         self.dataDirectory = dataDirectory
         self.busAddress = busAddress
-        self.handleSignals = handleSignals
         self.environment = environment
     }
 
@@ -142,7 +139,6 @@ public final class Daemon: @unchecked Sendable {
         engine.start()
         timeChangeWatchers = startTimeChangeWatchers()
         queryServer()
-        if options.handleSignals { installSignalHandlers() }
         startWatchdog()
         logger.event(.started, "checkind started with \(config.source) (\(config.enabledReminders.count) reminders, database \(options.databasePath))")
         do { _ = try notifier.ready(status: statusLine()) } catch { logger.warning("sd_notify failed: \(error)") }
@@ -206,17 +202,9 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Signals
 
-    private func installSignalHandlers() {
-        for (sig, action) in [(SIGTERM, { [weak self] in self?.stop() }),
-                              (SIGINT, { [weak self] in self?.stop() }),
-                              (SIGHUP, { [weak self] in self?.reload() })] as [(Int32, () -> Void)] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler(handler: action)
-            source.resume()
-            sources.append(source)
-        }
-    }
+    /// The signals checkind handles: SIGTERM and SIGINT stop, SIGHUP reloads (checkind's main
+    /// thread waits for them and calls `stop()` or `reload()` on the queue).
+    public static let handledSignals = [SIGTERM, SIGINT, SIGHUP]
 
     /// Reloads the config. An invalid one is refused with its errors in the journal and STATUS=,
     /// and the running config stays. Returns the error text, nil on success.

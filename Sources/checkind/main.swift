@@ -28,6 +28,15 @@ func fail(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
+// Before anything else (and before any thread exists): SIGTERM, SIGINT and SIGHUP stay pending
+// until the main thread takes them (below), so a stop right after READY=1 is never lost.
+do throws(SystemdError) {
+    try SignalWatcher.blockInProcess(Daemon.handledSignals)
+} catch {
+    StandardError.write("checkind: \(error)\n")
+    exit(1)
+}
+
 let environment = LoggingSetup.processEnvironment()
 
 var options = DaemonOptions(environment: environment)
@@ -67,4 +76,9 @@ daemon.queue.async {
         exit(error.exitCode)
     }
 }
-dispatchMain()
+// The main thread only waits for signals; everything else runs on the daemon's queue.
+SignalWatcher.waitForever(Daemon.handledSignals) { signal in
+    daemon.queue.async {
+        if signal == SIGHUP { daemon.reload() } else { daemon.stop() }
+    }
+}

@@ -89,7 +89,7 @@ final class DaemonHarness {
         var environment = ["HOME": dir.path]
         if let timeZone { environment["TZ"] = timeZone }
         var options = DaemonOptions(configPath: configPath, dataDirectory: dir.appendingPathComponent("data").path,
-                                    busAddress: bus.address, handleSignals: false, environment: environment)
+                                    busAddress: bus.address, environment: environment)
         if let localtimePath { options.localtimePath = localtimePath }
         if let systemBusAddress { options.systemBusAddress = systemBusAddress }
         let clock = self.clock

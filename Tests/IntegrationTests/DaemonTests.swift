@@ -349,7 +349,7 @@ final class DaemonTests: XCTestCase {
         let db = data.appendingPathComponent("checkin.sqlite")
         let garbage = Data(repeating: 0x42, count: 8192)
         try garbage.write(to: db)
-        let options = DaemonOptions(dataDirectory: data.path, busAddress: bus.address, handleSignals: false,
+        let options = DaemonOptions(dataDirectory: data.path, busAddress: bus.address,
                                     environment: ["TZ": "UTC", "HOME": bus.directory.path, "XDG_CONFIG_HOME": bus.directory.path])
         let daemon = try Daemon(options: options, logger: LogRecorder().logger)
         var failure: DaemonStartError?
@@ -420,7 +420,7 @@ final class DaemonTests: XCTestCase {
         defer { client.close() }
         try h.waitUntil("the first daemon's bus name is released") { try !client.nameHasOwner(ControlInterface.busName) }
         let again = try Daemon(options: DaemonOptions(configPath: h.configPath, dataDirectory: dataDir.path, busAddress: h.bus.address,
-                                                      handleSignals: false, environment: ["TZ": "UTC", "HOME": h.dir.path]),
+                                                      environment: ["TZ": "UTC", "HOME": h.dir.path]),
                                logger: LogRecorder().logger, clock: { [clock = h.clock] in clock.now })
         again.exitHandler = { _ in }
         var failure: String?
