@@ -331,7 +331,7 @@ struct Next: ParsableCommand {
         discussion: "Computed by the same schedule code the daemon uses, from the config on disk; needs no daemon."
     )
 
-    @Option(help: "How many to show (1-1000).")
+    @Option(help: "How many to show (1-100000).")
     var count: Int = 10
 
     @Option(help: ArgumentHelp("Start from this local time instead of now: YYYY-MM-DD or YYYY-MM-DDTHH:MM.", valueName: "time"))
@@ -343,7 +343,7 @@ struct Next: ParsableCommand {
     @OptionGroup var paths: Paths
 
     func validate() throws {
-        guard (1...1000).contains(count) else { throw ValidationError("--count \(count) is out of range; expected 1-1000") }
+        guard (1...100_000).contains(count) else { throw ValidationError("--count \(count) is out of range; expected 1-100000") }
     }
 
     func run() throws {
