@@ -18,6 +18,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scripted_peer  # noqa: E402
+
 import dbus
 import dbus.mainloop.glib
 import dbus.service
@@ -129,46 +132,23 @@ def main():
     server = Server(bus, args)
     name = dbus.service.BusName(NAME, bus, do_not_queue=True)
     loop = GLib.MainLoop()
-    buffer = b""
 
-    def say(text):
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-
-    def handle(line):
-        try:
-            command = json.loads(line)
-            cmd = command["cmd"]
-            if cmd == "action":
-                server.ActionInvoked(dbus.UInt32(command["id"]), command["action"])
-            elif cmd == "close":
-                server.NotificationClosed(dbus.UInt32(command["id"]), dbus.UInt32(command.get("reason", 2)))
-            elif cmd == "reply":
-                server.NotificationReplied(dbus.UInt32(command["id"]), command["text"])
-            elif cmd == "quit":
-                loop.quit()
-            else:
-                raise ValueError("unknown command " + cmd)
-            say("OK " + cmd)
-        except Exception as error:  # report, keep serving
-            say("ERROR %s" % error)
-
-    def on_stdin(fd, condition):
-        nonlocal buffer
-        data = os.read(fd, 4096)
-        if not data:
+    def run_command(line):
+        command = json.loads(line)
+        cmd = command["cmd"]
+        if cmd == "action":
+            server.ActionInvoked(dbus.UInt32(command["id"]), command["action"])
+        elif cmd == "close":
+            server.NotificationClosed(dbus.UInt32(command["id"]), dbus.UInt32(command.get("reason", 2)))
+        elif cmd == "reply":
+            server.NotificationReplied(dbus.UInt32(command["id"]), command["text"])
+        elif cmd == "quit":
             loop.quit()
-            return False
-        buffer += data
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            if line.strip():
-                handle(line.decode())
-        return True
+        else:
+            raise ValueError("unknown command " + cmd)
+        return cmd
 
-    GLib.io_add_watch(sys.stdin.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_IN | GLib.IO_HUP, on_stdin)
-    say("READY " + bus.get_unique_name())
-    loop.run()
+    scripted_peer.serve(loop, bus, run_command)
     del name
 
 
