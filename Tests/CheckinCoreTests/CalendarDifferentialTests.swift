@@ -12,17 +12,7 @@ import XCTest
 // CALENDAR_DIFF_SYSTEMD_ANALYZE (path to the binary). Without systemd-analyze the test is
 // skipped, unless CI=true, where that is a failure.
 
-/// Deterministic pseudo-random numbers (SplitMix64), so a seed reproduces a run.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// Deterministic pseudo-random numbers: CheckinCore's SplitMix64 (the one random schedules use).
 
 /// Random expressions across the grammar, biased towards ones that elapse and that hit DST hours.
 struct CalendarExpressionGenerator {

@@ -15,17 +15,7 @@ private func zone(_ identifier: String) -> Zone {
     do { return try Zone.named(identifier) } catch { fatalError("\(error)") }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// Deterministic pseudo-random numbers: CheckinCore's SplitMix64 (the one random schedules use).
 
 /// `+HH:MM:SS` like `date +%::z` (which writes "-00:00:00" for the "-00" placeholder abbreviation).
 private func formatOffset(_ seconds: Int, abbreviation: String) -> String {
