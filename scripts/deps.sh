@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(pkg-config libsystemd-dev libsqlite3-dev)
 # The tests start real components: a private dbus-daemon, a scripted notification server written in
 # Python (python3-dbus, python3-gi), systemd-journald and a systemd user manager, systemd-analyze.
-test_pkgs=(dbus-daemon dbus-bin python3-dbus python3-gi gir1.2-glib-2.0 systemd sqlite3 procps)
+test_pkgs=(dbus-daemon dbus-bin python3 python3-dbus python3-gi gir1.2-glib-2.0 systemd sqlite3 procps e2fsprogs libc-bin)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
