@@ -146,7 +146,7 @@ struct Log: ParsableCommand {
                 said += ", anxiety \(anxiety)"
                 if let l = anxietyScale.label(for: anxiety) { said += " (\(l))" }
             }
-            print(said + " at \(Format.time(now, zone: zone)).")
+            print(said + " at \(LocalFormat.time(now, in: zone)).")
         }
     }
 
@@ -194,13 +194,13 @@ struct History: ParsableCommand {
                 return
             }
             if entries.isEmpty && prompts.isEmpty {
-                print("Nothing recorded since \(Format.dateTime(start, zone: zone)).")
+                print("Nothing recorded since \(LocalFormat.dateTime(start, in: zone)).")
                 return
             }
             if !entries.isEmpty {
-                print("Entries since \(Format.dateTime(start, zone: zone)):")
+                print("Entries since \(LocalFormat.dateTime(start, in: zone)):")
                 for e in entries {
-                    var line = "  \(Format.dateTime(e.recordedAt, zone: zone))"
+                    var line = "  \(LocalFormat.dateTime(e.recordedAt, in: zone))"
                     line += "  mood " + (e.mood.map(String.init) ?? "-")
                     line += "  anxiety " + (e.anxiety.map(String.init) ?? "-")
                     line += "  " + Format.pad(e.source, 12)
@@ -213,7 +213,7 @@ struct History: ParsableCommand {
                 if !entries.isEmpty { print("") }
                 print("Prompts:")
                 for p in prompts {
-                    var line = "  \(Format.dateTime(p.scheduledAt, zone: zone))  \(Format.pad(p.reminder, 12))  \(p.state.rawValue)"
+                    var line = "  \(LocalFormat.dateTime(p.scheduledAt, in: zone))  \(Format.pad(p.reminder, 12))  \(p.state.rawValue)"
                     if let a = p.action { line += " (\(a))" }
                     if p.snoozeCount > 0 { line += ", snoozed \(p.snoozeCount)x" }
                     print(line)
@@ -225,7 +225,7 @@ struct History: ParsableCommand {
 
 enum HistoryJSON {
     static func render(entries: [Entry], prompts: [PromptRecord], zone: Zone) -> String {
-        func time(_ d: Date?) -> String { d.map { JSONText.quote(Format.iso8601($0, zone: zone)) } ?? "null" }
+        func time(_ d: Date?) -> String { d.map { JSONText.quote(LocalFormat.iso8601($0, in: zone)) } ?? "null" }
         func int<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
         func str(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }
         let e = entries.map { e in
@@ -292,11 +292,11 @@ struct Status: ParsableCommand {
             }
             if json {
                 var fields = ["\"running\":false"]
-                if let next { fields += ["\"nextReminder\":\(JSONText.quote(next.0))", "\"nextAt\":\(JSONText.quote(Format.iso8601(next.1, zone: zone)))"] }
+                if let next { fields += ["\"nextReminder\":\(JSONText.quote(next.0))", "\"nextAt\":\(JSONText.quote(LocalFormat.iso8601(next.1, in: zone)))"] }
                 print("{" + fields.joined(separator: ",") + "}")
             } else {
                 print("checkind is not running. Start it with: systemctl --user start checkind")
-                if let next { print("  Next with the current config: \(next.0) at \(Format.dateTime(next.1, zone: zone))") }
+                if let next { print("  Next with the current config: \(next.0) at \(LocalFormat.dateTime(next.1, in: zone))") }
             }
             throw ExitCode(3)
         }
@@ -311,7 +311,7 @@ enum StatusJSON {
         var nextAt = "null"
         if case .uint64(let usec) = d["NextAt"] {
             let date = Date(timeIntervalSince1970: Double(usec) / 1_000_000)
-            nextAt = JSONText.quote(Format.iso8601(date, zone: Zone.system(environment: Env.current)))
+            nextAt = JSONText.quote(LocalFormat.iso8601(date, in: Zone.system(environment: Env.current)))
         }
         let fields = [
             "\"running\":true", "\"version\":\(s("Version"))", "\"status\":\(s("Status"))",
@@ -383,11 +383,11 @@ enum NextJSON {
         let items = firings.map { f in
             var fields = [
                 "\"reminder\":\(JSONText.quote(f.reminder.id))", "\"kind\":\(JSONText.quote(f.reminder.kind.rawValue))",
-                "\"at\":\(JSONText.quote(Format.iso8601(f.at, zone: zone)))",
+                "\"at\":\(JSONText.quote(LocalFormat.iso8601(f.at, in: zone)))",
                 "\"schedule\":\(JSONText.quote(f.reminder.schedule.summary))",
             ]
             if let w = f.window {
-                fields.append("\"window\":{\"start\":\(JSONText.quote(Format.iso8601(w.start, zone: zone))),\"end\":\(JSONText.quote(Format.iso8601(w.end, zone: zone)))}")
+                fields.append("\"window\":{\"start\":\(JSONText.quote(LocalFormat.iso8601(w.start, in: zone))),\"end\":\(JSONText.quote(LocalFormat.iso8601(w.end, in: zone)))}")
             } else {
                 fields.append("\"window\":null")
             }
@@ -547,24 +547,13 @@ struct ConfigCommand: ParsableCommand {
 // MARK: - formatting
 
 enum Format {
-    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-
-    static func time(_ d: Date, zone: Zone) -> String {
-        let c = zone.civil(d)
-        return "\(two(c.hour)):\(two(c.minute))"
-    }
-
-    static func dateTime(_ d: Date, zone: Zone) -> String {
-        "\(zone.civil(d).date) \(time(d, zone: zone))"
-    }
-
     static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     /// systemd's timestamp style: "Wed 2026-11-25 09:00:00 CET" (".123456" when not whole).
     static func systemdTime(_ d: Date, micros: Int64, zone: Zone) -> String {
         let c = zone.civil(d)
         let fraction = micros % 1_000_000
-        var s = "\(weekdayNames[c.date.isoWeekday - 1]) \(c.date) \(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+        var s = "\(weekdayNames[c.date.isoWeekday - 1]) \(c.date) \(LocalFormat.two(c.hour)):\(LocalFormat.two(c.minute)):\(LocalFormat.two(c.second))"
         if fraction != 0 { s += "." + String(String(fraction + 1_000_000).dropFirst()) }
         return s + " " + zone.abbreviation(at: d)
     }
@@ -572,7 +561,7 @@ enum Format {
     /// ISO 8601 with offset, and microseconds when not whole.
     static func iso8601Micro(_ d: Date, micros: Int64, zone: Zone) -> String {
         let fraction = micros % 1_000_000
-        let text = iso8601(d, zone: zone)
+        let text = LocalFormat.iso8601(d, in: zone)
         guard fraction != 0 else { return text }
         let cut = text.index(text.startIndex, offsetBy: 19)
         return String(text[..<cut]) + "." + String(String(fraction + 1_000_000).dropFirst()) + String(text[cut...])
@@ -633,14 +622,7 @@ enum Format {
     /// "Mon 2026-03-02 10:00"
     static func weekdayDateTime(_ d: Date, zone: Zone) -> String {
         let c = zone.civil(d)
-        return "\(weekdayNames[c.date.isoWeekday - 1]) \(c.date) \(time(d, zone: zone))"
-    }
-
-    static func iso8601(_ d: Date, zone: Zone) -> String {
-        let c = zone.civil(d)
-        let off = zone.offset(at: d)
-        let a = abs(off)
-        return "\(c.date)T\(two(c.hour)):\(two(c.minute)):\(two(c.second))\(off < 0 ? "-" : "+")\(two(a / 3600)):\(two(a % 3600 / 60))"
+        return "\(weekdayNames[c.date.isoWeekday - 1]) \(c.date) \(LocalFormat.time(d, in: zone))"
     }
 
     static func pad(_ s: String, _ width: Int) -> String {
