@@ -16,7 +16,7 @@ import SystemdKit
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Work with the config file.", subcommands: [Check.self])
+        commandName: "config", abstract: "Work with the config file.", subcommands: [Check.self, Reference.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -44,5 +44,49 @@ struct ConfigCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    struct Reference: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Describe every config key: type, default and meaning.",
+            discussion: "With --man, prints the checkin.json(5) manual page (mdoc) that make man-pages installs.")
+
+        @Flag(help: "Print the checkin.json(5) manual page source instead of text.")
+        var man = false
+
+        func run() throws {
+            if man {
+                print(ConfigReference.manPage(), terminator: "")
+                return
+            }
+            var out = ""
+            for (i, section) in ConfigReference.sections.enumerated() {
+                if i > 0 { out += "\n" }
+                out += section.title + "\n" + Format.wrap(section.intro, width: 80, indent: "") + "\n"
+                for key in section.keys {
+                    out += "\n" + Format.wrap("\(key.name) (\(key.type); default: \(key.defaultValue))", width: 80, indent: "  ") + "\n"
+                    out += Format.wrap(key.meaning, width: 80, indent: "      ") + "\n"
+                }
+            }
+            print(out, terminator: "")
+        }
+    }
+}
+
+extension Format {
+    /// `text` wrapped at spaces to lines of at most `width` columns, each starting with `indent`
+    /// (a word longer than a line stays whole).
+    static func wrap(_ text: String, width: Int, indent: String) -> String {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count > indent.count, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = indent
+            }
+            line += (line.count > indent.count ? " " : "") + word
+        }
+        if line.count > indent.count { lines.append(line) }
+        return lines.joined(separator: "\n")
     }
 }
