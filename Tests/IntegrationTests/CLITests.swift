@@ -61,6 +61,124 @@ final class CLITests: XCTestCase {
 
     var databasePath: String { dir.appendingPathComponent("data/checkin/checkin.sqlite").path }
 
+    /// Runs `checkin ARGS` on a pseudo-terminal (Tests/Fixtures/pty_run.py), typing each answer
+    /// once a prompt appears ("<EOF>" types Ctrl-D); stdout is the terminal's transcript.
+    func checkinOnTerminal(_ args: [String], answers: [String]) throws -> Result {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = [Self.repoRoot.appendingPathComponent("Tests/Fixtures/pty_run.py").path, json,
+                       Self.binDirectory.appendingPathComponent("checkin").path] + args
+        p.environment = [
+            "HOME": dir.path, "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path,
+            "XDG_DATA_HOME": dir.appendingPathComponent("data").path, "TZ": "UTC", "PATH": "/usr/bin:/bin",
+        ]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// The transcript with the "at HH:MM." of the confirmation replaced, for exact comparison.
+    func withoutTime(_ s: String) -> String {
+        s.replacingOccurrences(of: #" at \d\d:\d\d\.\n"#, with: " at HH:MM.\n", options: .regularExpression)
+    }
+
+    func testLogOnATerminalAsksEachQuestion() throws {
+        let r = try checkinOnTerminal(["log"], answers: ["9", "", "4", "2", " a walk ", "coffee, Work ba;d", "work coffee"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(withoutTime(r.stdout), """
+            How are you feeling?
+              1 Very low · 2 Low · 3 Okay · 4 Good · 5 Very good
+            Mood [1-5]: 9
+              "9" is not on the scale; expected a number from 1-5.
+            Mood [1-5]: \n  Please answer with a number from 1-5.
+            Mood [1-5]: 4
+            How anxious do you feel?
+              1 None · 2 Mild · 3 Moderate · 4 High · 5 Very high
+            Anxiety [1-5, Enter to skip]: 2
+            Note (Enter to skip):  a walk \nTags, separated by spaces or commas (Enter to skip): coffee, Work ba;d
+            Recorded mood 4 (Good), anxiety 2 (Mild) at HH:MM.
+
+            """)
+        let h = try checkin(["history", "--json"])
+        let entries = (try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as! [String: Any])["entries"] as! [[String: Any]]
+        XCTAssertEqual(entries.count, 1)
+        XCTAssertEqual(entries[0]["mood"] as? Int, 4)
+        XCTAssertEqual(entries[0]["anxiety"] as? Int, 2)
+        XCTAssertEqual(entries[0]["note"] as? String, "a walk")
+        XCTAssertEqual(entries[0]["tags"] as? [String], ["ba;d", "coffee", "work"])
+    }
+
+    func testLogOnATerminalSkipsOptionalAnswersAndCancelsOnEndOfInput() throws {
+        let skipped = try checkinOnTerminal(["log"], answers: ["3", "", "", ""])
+        XCTAssertEqual(skipped.status, 0, skipped.stdout)
+        XCTAssertTrue(withoutTime(skipped.stdout).hasSuffix("Recorded mood 3 (Okay) at HH:MM.\n"), skipped.stdout)
+
+        let cancelled = try checkinOnTerminal(["log"], answers: ["2", "<EOF>"])
+        XCTAssertEqual(cancelled.status, 1)
+        XCTAssertTrue(cancelled.stdout.hasSuffix("Anxiety [1-5, Enter to skip]: \ncheckin: cancelled; nothing recorded\n"), cancelled.stdout)
+        let h = try checkin(["history", "--json"])
+        let entries = (try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as! [String: Any])["entries"] as! [[String: Any]]
+        XCTAssertEqual(entries.map { $0["mood"] as? Int }, [3], "the cancelled entry is not recorded")
+    }
+
+    func testLogWithoutATerminalOrAMeasureRefuses() throws {
+        let r = try checkin(["log"])   // stdin is not a terminal here
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.stderr, "checkin: nothing to record: give --mood and/or --anxiety (see checkin log --help), or run checkin log on a terminal to be asked\n")
+        let n = try checkin(["log", "--note", "just a note"])
+        XCTAssertEqual(n.status, 64)
+        XCTAssertEqual(n.stderr, "checkin: --mood or --anxiety is required with --note and --tag\n")
+        let t = try checkin(["log", "--mood", "3", "--tag", "a,b"])
+        XCTAssertEqual(t.status, 64)
+        XCTAssertEqual(t.stderr, "checkin: --tag \"a,b\" is not a tag; expected 1-64 characters without commas\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath))
+        let a = try checkin(["log", "--anxiety", "2"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertTrue(a.stdout.hasPrefix("Recorded anxiety 2 (Mild) at "), a.stdout)
+    }
+
+    func testCompletionScriptsNameEveryCommand() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try checkin(["--generate-completion-script", shell])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for command in ["log", "history", "status", "next", "calendar", "config"] {
+                XCTAssertTrue(r.stdout.contains(command), "\(shell) completion lacks \(command)")
+            }
+        }
+        if FileManager.default.isExecutableFile(atPath: "/bin/bash") {
+            // bash really loads the script and completes a subcommand from a prefix.
+            let script = try checkin(["--generate-completion-script", "bash"]).stdout
+            let file = dir.appendingPathComponent("checkin.bash")
+            try script.write(to: file, atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", #"source "$1"; COMP_WORDS=(checkin cal); COMP_CWORD=1; COMP_LINE="checkin cal"; COMP_POINT=11; _checkin; printf '%s\n' "${COMPREPLY[@]}""#, "bash", file.path]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertTrue(o.split(separator: "\n").contains("calendar"), o)
+        }
+    }
+
+    func testConfigReferenceFitsEightyColumns() throws {
+        let r = try checkin(["config", "reference"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("TOP LEVEL\nThe file is one object.\n\n  version (number; default: 1)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n  catchUp (\"latest\" or \"none\"; default: \"latest\")\n"))
+        for line in r.stdout.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
+        let man = try checkin(["config", "reference", "--man"])
+        let committed = try String(contentsOf: Self.repoRoot.appendingPathComponent("man/checkin.json.5"), encoding: .utf8)
+        XCTAssertEqual(man.stdout, committed)
+    }
+
     func testLogRefusesOutOfRangeAndWritesNothing() throws {
         let r = try checkin(["log", "--mood", "9"])
         XCTAssertEqual(r.status, 64)
