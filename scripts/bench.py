@@ -23,6 +23,10 @@ Everything runs on a private session bus (dbus-daemon) with the scripted notific
   which wake-ups the watchdog explains and which it does not. The watchdog pings every 15 s
   (half of WATCHDOG_USEC), i.e. 4 pings a minute.
 
+- checkin status: after the idle window, the release `checkin status` (next to $CHECKIND) is run
+  STATUS_RUNS times against that daemon; the wall time of each run (fork, exec, connect to the
+  bus, Status() call, print, exit) is taken. Budget: median <= 20 ms.
+
 Prints a report and writes it to <build dir>/bench.txt plus bench.json (the build dir is the first
 path component of $CHECKIND under the repository, e.g. .build or .build-bench; BENCH_OUT overrides).
 Run from anywhere; needs dbus-daemon and /usr/bin/python3 with python3-dbus and python3-gi.
@@ -50,6 +54,9 @@ SAMPLE_INTERVAL = 0.1
 STOP_TIMEOUT = 5.0
 
 BUDGET_READY_MS = 50.0
+BUDGET_STATUS_MS = 20.0
+STATUS_RUNS = int(os.environ.get("STATUS_RUNS", "40"))
+CHECKIN = os.path.join(os.path.dirname(BIN), "checkin")
 BUDGET_RSS_KIB = 16 * 1024
 BUDGET_ANON_KIB = 3 * 1024
 # libdispatch (Linux) retires an idle worker thread after 5 s; the thread that ran a watchdog
@@ -526,6 +533,23 @@ def report(machine, warm, fresh, idle_mem0, idle_mem1, idle, status_line, tz):
     return "\n".join(L)
 
 
+def status_series(env):
+    """Wall time of `checkin status` runs (fork to exit) against the daemon on env's bus."""
+    env = dict(env)
+    env.pop("NOTIFY_SOCKET", None)
+    env.pop("WATCHDOG_USEC", None)
+    times = []
+    for i in range(STATUS_RUNS + 3):
+        t0 = time.perf_counter()
+        r = subprocess.run([CHECKIN, "status"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ms = (time.perf_counter() - t0) * 1000
+        if r.returncode != 0 or not r.stdout.startswith(b"checkind is running."):
+            raise SystemExit("bench: checkin status failed (%d): %s" % (r.returncode, (r.stdout + r.stderr).decode()))
+        if i >= 3:  # the first runs warm the page cache
+            times.append(ms)
+    return times
+
+
 def machine_line():
     cpus = os.cpu_count()
     model = "?"
@@ -583,6 +607,7 @@ def main():
         mem0 = memory(proc.pid)
         idle = idle_window(proc.pid, sock, tmp)
         mem1 = memory(proc.pid)
+        status_ms = status_series(env)
         clean, _ = stop(proc)
         sock.close()
         if not clean:
@@ -590,6 +615,8 @@ def main():
     finally:
         children.cleanup()
     text = report(machine, warm, fresh, mem0, mem1, idle, status_line, tz)
+    text += "\ncheckin status against the running daemon, %d runs: median %s ms   [budget %.0f ms: %s]" % (
+        len(status_ms), spread(status_ms), BUDGET_STATUS_MS, verdict(statistics.median(status_ms), BUDGET_STATUS_MS))
     print(text)
     d = out_dir()
     os.makedirs(d, exist_ok=True)
@@ -598,7 +625,7 @@ def main():
     with open(os.path.join(d, "bench.json"), "w") as f:
         json.dump({"binary": BIN, "machine": machine, "ready_existing_db": warm, "ready_fresh_db": fresh,
                    "memory_settled": mem0, "memory_end": mem1, "idle": idle, "status": status_line,
-                   "tz": tz}, f, indent=1)
+                   "tz": tz, "checkin_status_ms": status_ms}, f, indent=1)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
