@@ -33,20 +33,28 @@ final class CLITests: XCTestCase {
         var stderr: String
     }
 
-    func checkin(_ args: [String], env extra: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binDirectory.appendingPathComponent("checkin")
-        p.arguments = args
-        var env = [
+    /// The environment every run gets: a private home, UTC, and no session bus (so `status` says
+    /// the daemon is not running).
+    var baseEnvironment: [String: String] {
+        [
             "HOME": dir.path,
             "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path,
             "XDG_DATA_HOME": dir.appendingPathComponent("data").path,
             "TZ": "UTC",
             "PATH": "/usr/bin:/bin",
-            // No session bus: `status` must say the daemon is not running.
             "DBUS_SESSION_BUS_ADDRESS": "unix:path=\(dir.path)/no-bus",
         ]
-        env.merge(extra) { _, new in new }
+    }
+
+    func checkin(_ args: [String], env extra: [String: String] = [:]) throws -> Result {
+        try run(Self.binDirectory.appendingPathComponent("checkin"), args, env: baseEnvironment.merging(extra) { _, new in new })
+    }
+
+    /// Runs `executable` to the end; its output and exit status.
+    func run(_ executable: URL, _ args: [String], env: [String: String]) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -65,22 +73,10 @@ final class CLITests: XCTestCase {
     /// once a prompt appears ("<EOF>" types Ctrl-D); stdout is the terminal's transcript.
     func checkinOnTerminal(_ args: [String], answers: [String]) throws -> Result {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = [Self.repoRoot.appendingPathComponent("Tests/Fixtures/pty_run.py").path, json,
-                       Self.binDirectory.appendingPathComponent("checkin").path] + args
-        p.environment = [
-            "HOME": dir.path, "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path,
-            "XDG_DATA_HOME": dir.appendingPathComponent("data").path, "TZ": "UTC", "PATH": "/usr/bin:/bin",
-        ]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try run(URL(fileURLWithPath: "/usr/bin/python3"),
+                       [Self.repoRoot.appendingPathComponent("Tests/Fixtures/pty_run.py").path, json,
+                        Self.binDirectory.appendingPathComponent("checkin").path] + args,
+                       env: baseEnvironment)
     }
 
     /// The transcript with the "at HH:MM." of the confirmation replaced, for exact comparison.
