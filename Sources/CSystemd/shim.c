@@ -10,6 +10,7 @@ typedef struct checkin_object {
     char **strings;          // every copied string, so one loop frees them
     size_t n_strings;
     checkin_method_handler handler;
+    checkin_property_getter getter;
     void *userdata;
 } checkin_object;
 
@@ -57,21 +58,37 @@ static int checkin_object_trampoline(sd_bus_message *m, void *userdata, sd_bus_e
     return object->handler(m, object->userdata, ret_error);
 }
 
+// The single property getter: sd-bus passes `userdata + offset`; the offset is 0, so it is the
+// object. Forwards the property name to the caller's getter.
+static int checkin_object_property_trampoline(sd_bus *bus, const char *path, const char *interface,
+                                              const char *property, sd_bus_message *reply, void *userdata,
+                                              sd_bus_error *ret_error) {
+    (void) bus;
+    (void) path;
+    (void) interface;
+    checkin_object *object = userdata;
+    return object->getter(reply, property, object->userdata, ret_error);
+}
+
 int checkin_bus_add_object(sd_bus *bus, sd_bus_slot **slot, const char *path, const char *interface,
                            const checkin_method *methods, size_t n_methods,
                            const checkin_signal *signals, size_t n_signals,
-                           checkin_method_handler handler, void *userdata) {
+                           const checkin_property *properties, size_t n_properties,
+                           checkin_method_handler handler, checkin_property_getter getter,
+                           void *userdata) {
     if (!bus || !path || !interface || !handler) return -EINVAL;
-    if ((n_methods && !methods) || (n_signals && !signals)) return -EINVAL;
+    if ((n_methods && !methods) || (n_signals && !signals) || (n_properties && (!properties || !getter))) return -EINVAL;
 
     checkin_object *object = calloc(1, sizeof(*object));
     if (!object) return -ENOMEM;
     object->handler = handler;
+    object->getter = getter;
     object->userdata = userdata;
-    // Per method: member, in, out, names; per signal: member, signature, names.
-    object->strings = calloc(4 * n_methods + 3 * n_signals + 1, sizeof(char *));
+    // Per method: member, in, out, names; per signal: member, signature, names; per property:
+    // member, signature.
+    object->strings = calloc(4 * n_methods + 3 * n_signals + 2 * n_properties + 1, sizeof(char *));
     // Unused union areas must be zero (see sd-bus-vtable.h), hence calloc.
-    object->vtable = calloc(n_methods + n_signals + 2, sizeof(sd_bus_vtable));
+    object->vtable = calloc(n_methods + n_signals + n_properties + 2, sizeof(sd_bus_vtable));
     if (!object->strings || !object->vtable) {
         checkin_object_free(object);
         return -ENOMEM;
@@ -102,6 +119,18 @@ int checkin_bus_add_object(sd_bus *bus, sd_bus_slot **slot, const char *path, co
             return -ENOMEM;
         }
         object->vtable[v++] = (sd_bus_vtable) SD_BUS_SIGNAL_WITH_NAMES(member, signature, names, 0);
+    }
+    for (size_t i = 0; i < n_properties; i++) {
+        const char *member = checkin_object_keep(object, properties[i].member);
+        const char *signature = checkin_object_keep(object, properties[i].signature);
+        if (!member || !signature) {
+            checkin_object_free(object);
+            return -ENOMEM;
+        }
+        // Without the flag introspection says EmitsChangedSignal="false" and sd-bus refuses to
+        // emit a change for it (-EDOM).
+        uint64_t flags = properties[i].emits_change ? SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE : 0;
+        object->vtable[v++] = (sd_bus_vtable) SD_BUS_PROPERTY(member, signature, checkin_object_property_trampoline, 0, flags);
     }
     object->vtable[v++] = (sd_bus_vtable) SD_BUS_VTABLE_END;
 

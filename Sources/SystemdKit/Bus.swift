@@ -429,20 +429,52 @@ public final class Bus: @unchecked Sendable {
         kick()
     }
 
+    /// Emits `org.freedesktop.DBus.Properties.PropertiesChanged` for `names` of `interface` at
+    /// `path` (an object exported with `addObject`); sd-bus reads the new values through the
+    /// object's property getter while building the signal. Every name must be a property declared
+    /// with `emitsChange`. An empty list emits nothing.
+    public func emitPropertiesChanged(path: String, interface: String, names: [String]) throws(SystemdError) {
+        guard !names.isEmpty else { return }
+        let call = "sd_bus_emit_properties_changed_strv(\(interface) \(names.joined(separator: ",")))"
+        let bus = try open(call)
+        // A NULL-terminated char ** that lives for the call (sd-bus copies what it needs).
+        var strings = names.map { strdup($0) }
+        defer { strings.forEach { free($0) } }
+        strings.append(nil)
+        let r = strings.withUnsafeMutableBufferPointer { sd_bus_emit_properties_changed_strv(bus, path, interface, $0.baseAddress) }
+        kick()
+        try check(call, r)
+    }
+
+    /// The message being dispatched right now (inside a method handler or a property getter), or
+    /// nil outside of message processing (e.g. when a timer emits PropertiesChanged).
+    public var currentMessage: BusMessage? {
+        guard let pointer, let m = sd_bus_get_current_message(pointer) else { return nil }
+        return BusMessage(retaining: m)
+    }
+
     // MARK: Objects
 
     /// Exports `interface` at `path`. Every call to one of `methods` runs `handler` on the bus queue;
     /// it returns the reply (from `call.makeReply()`), or throws: a `SystemdError` with a
     /// `busErrorName` becomes an error reply with that name and its `message`; without one,
     /// `org.freedesktop.DBus.Error.Failed` with the error's description.
+    /// Every read of one of `properties` (Get, GetAll, `emitPropertiesChanged`) runs `getProperty`
+    /// with the property's name; it returns the value, whose signature must be the declared one
+    /// (throwing works as for methods).
     /// The object stays exported while the returned slot lives.
     public func addObject(
         path: String, interface: String, methods: [BusMethod], signals: [BusSignal] = [],
+        properties: [BusProperty] = [],
+        getProperty: @escaping (String) throws(SystemdError) -> BusVariant = { name throws(SystemdError) in
+            throw SystemdError(call: "Get(\(name))", errno: ENOENT, busErrorName: "org.freedesktop.DBus.Error.UnknownProperty",
+                               message: "no property \(name)")
+        },
         handler: @escaping (BusMessage) throws(SystemdError) -> BusMessage
     ) throws(SystemdError) -> BusSlot {
         let name = "sd_bus_add_object_vtable(\(path) \(interface))"
         let bus = try open(name)
-        let box = ObjectBox(handler: handler)
+        let box = ObjectBox(handler: handler, getProperty: getProperty)
         // The shim copies every string, so these only need to live for the call.
         var strings: [UnsafeMutablePointer<CChar>] = []
         defer { strings.forEach { free($0) } }
@@ -462,10 +494,13 @@ public final class Bus: @unchecked Sendable {
         let cSignals = signals.map {
             checkin_signal(member: c($0.member), signature: c($0.signature), names: names($0.names))
         }
+        let cProperties = properties.map {
+            checkin_property(member: c($0.member), signature: c($0.signature), emits_change: $0.emitsChange ? 1 : 0)
+        }
         var slot: OpaquePointer?
         let r = checkin_bus_add_object(
             bus, &slot, path, interface, cMethods, cMethods.count, cSignals, cSignals.count,
-            objectTrampoline, Unmanaged.passUnretained(box).toOpaque())
+            cProperties, cProperties.count, objectTrampoline, propertyTrampoline, Unmanaged.passUnretained(box).toOpaque())
         try check(name, r)
         // The shim frees the vtable with the slot; the BusSlot keeps the Swift handler alive.
         return BusSlot(adopting: slot!, floating: false, retaining: box)
@@ -501,6 +536,20 @@ public struct BusSignal: Sendable {
         self.member = member
         self.signature = signature
         self.names = names
+    }
+}
+
+/// A read-only property of an exported interface. With `emitsChange` (EMITS_CHANGE), the owner
+/// announces every change with `Bus.emitPropertiesChanged`, which carries the new value.
+public struct BusProperty: Sendable {
+    public var member: String
+    public var signature: String
+    public var emitsChange: Bool
+
+    public init(_ member: String, signature: String, emitsChange: Bool = true) {
+        self.member = member
+        self.signature = signature
+        self.emitsChange = emitsChange
     }
 }
 
@@ -555,7 +604,12 @@ private final class MessageBox {
 
 private final class ObjectBox {
     let handler: (BusMessage) throws(SystemdError) -> BusMessage
-    init(handler: @escaping (BusMessage) throws(SystemdError) -> BusMessage) { self.handler = handler }
+    let getProperty: (String) throws(SystemdError) -> BusVariant
+    init(handler: @escaping (BusMessage) throws(SystemdError) -> BusMessage,
+         getProperty: @escaping (String) throws(SystemdError) -> BusVariant) {
+        self.handler = handler
+        self.getProperty = getProperty
+    }
 }
 
 /// An `sd_bus *` handed to a Dispatch closure that runs after the `Bus` object is gone.
@@ -602,6 +656,22 @@ private let objectTrampoline: checkin_method_handler = { m, userdata, retError i
         let name = error.busErrorName ?? "org.freedesktop.DBus.Error.Failed"
         let message = error.message ?? error.description
         let r = sd_bus_error_set(retError, name, message)
+        return r < 0 ? r : -EIO
+    }
+}
+
+private let propertyTrampoline: checkin_property_getter = { reply, property, userdata, retError in
+    guard let reply, let property, let userdata else { return -EINVAL }
+    let box = Unmanaged<ObjectBox>.fromOpaque(userdata).takeUnretainedValue()
+    let name = String(cString: property)
+    do throws(SystemdError) {
+        let value = try box.getProperty(name)
+        // sd-bus opened the variant with the declared signature: append the bare value.
+        try BusMessage(retaining: reply).appendValue(value)
+        return 0
+    } catch {
+        let errorName = error.busErrorName ?? "org.freedesktop.DBus.Error.Failed"
+        let r = sd_bus_error_set(retError, errorName, error.message ?? error.description)
         return r < 0 ? r : -EIO
     }
 }

@@ -64,6 +64,9 @@ public final class BusMessage {
     /// Signature of the whole body, e.g. `susssasa{sv}i`.
     public var signature: String { string(sd_bus_message_get_signature(pointer, 1)) ?? "" }
 
+    /// True for a method call.
+    public var isMethodCall: Bool { sd_bus_message_is_method_call(pointer, nil, nil) > 0 }
+
     /// True for an error reply.
     public var isError: Bool { sd_bus_message_is_method_error(pointer, nil) > 0 }
 
@@ -147,6 +150,12 @@ public final class BusMessage {
     /// Appends one `v`.
     public func appendVariant(_ value: BusVariant) throws(SystemdError) {
         try openContainer("v", value.signature)
+        try appendValue(value)
+        try closeContainer()
+    }
+
+    /// Appends the value itself, with its own signature (no variant around it).
+    public func appendValue(_ value: BusVariant) throws(SystemdError) {
         switch value {
         case .string(let v): try append(v)
         case .bool(let v): try append(v)
@@ -158,7 +167,22 @@ public final class BusMessage {
         case .byte(let v): try append(v)
         case .stringArray(let v): try appendStringArray(v)
         }
-        try closeContainer()
+    }
+
+    // MARK: Sender
+
+    /// The effective uid of the process that sent this message, from the bus driver's credentials
+    /// of the sender (sd_bus_query_sender_creds with SD_BUS_CREDS_EUID, augmented from /proc when
+    /// the driver only knows the uid). A synchronous call to the bus driver: use it in a method
+    /// handler on the bus queue.
+    public func senderEUID() throws(SystemdError) -> uid_t {
+        var creds: OpaquePointer?
+        let mask = UInt64(SD_BUS_CREDS_EUID) | UInt64(SD_BUS_CREDS_AUGMENT)
+        try check("sd_bus_query_sender_creds(\(sender ?? "?"))", sd_bus_query_sender_creds(pointer, mask, &creds))
+        defer { sd_bus_creds_unref(creds) }
+        var euid: uid_t = 0
+        try check("sd_bus_creds_get_euid(\(sender ?? "?"))", sd_bus_creds_get_euid(creds, &euid))
+        return euid
     }
 
     // MARK: Reading
@@ -194,6 +218,24 @@ public final class BusMessage {
     public func readUInt64() throws(SystemdError) -> UInt64 { try readBasic("t", 0) }
     public func readDouble() throws(SystemdError) -> Double { try readBasic("d", 0) }
     public func readByte() throws(SystemdError) -> UInt8 { try readBasic("y", 0) }
+    public func readInt16() throws(SystemdError) -> Int16 { try readBasic("n", 0) }
+    public func readUInt16() throws(SystemdError) -> UInt16 { try readBasic("q", 0) }
+
+    /// Reads the next argument, which must be an integer of any D-Bus width (`y n q i u x t`), as
+    /// an Int64; nil (nothing read) when it is not an integer. `t` above Int64.max is clamped.
+    public func readAnyInteger() throws(SystemdError) -> Int64? {
+        guard let (type, _) = try peekType() else { return nil }
+        switch type {
+        case "y": return Int64(try readByte())
+        case "n": return Int64(try readInt16())
+        case "q": return Int64(try readUInt16())
+        case "i": return Int64(try readInt32())
+        case "u": return Int64(try readUInt32())
+        case "x": return try readInt64()
+        case "t": return Int64(clamping: try readUInt64())
+        default: return nil
+        }
+    }
 
     /// Enters a container; returns false when there is no further element of that kind (end of array).
     public func enterContainer(_ type: Character, _ contents: String?) throws(SystemdError) -> Bool {
