@@ -359,7 +359,8 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Access
 
-    private func withConnection<T>(_ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
+    /// Internal (not private) so the extensions in Store+Insight.swift can use the connection.
+    func withConnection<T>(_ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
         try lock.withLock { () throws(StoreError) -> T in
             guard let connection else {
                 throw StoreError(code: .sqlite, path: path, operation: "using the store",
