@@ -172,7 +172,7 @@ final class CLITests: CLITestCase {
     func testHistoryBadDate() throws {
         let r = try checkin(["history", "--since", "2026-13-40"])
         XCTAssertEqual(r.status, 64)
-        XCTAssertEqual(r.stderr, "checkin: --since \"2026-13-40\" is not a date; expected YYYY-MM-DD or a relative time like 7d, 12h, 30m\n")
+        XCTAssertEqual(r.stderr, "checkin: --since \"2026-13-40\" is not a valid date: month 13 is out of range (01-12), day 40 is out of range (01-31)\n")
     }
 
     func testHistoryWithoutJournal() throws {
