@@ -28,6 +28,9 @@ public struct DaemonOptions: Sendable {
     public var systemBusAddress: String? = nil
     /// The file naming the local time zone, watched for replacement (tests use a temporary one).
     public var localtimePath: String = "/etc/localtime"
+    /// The only uid whose calls the control interface accepts (default: our own effective uid);
+    /// tests set another one to see calls refused.
+    public var controlUID: uid_t = geteuid()
 
     public init(configPath: String? = nil, dataDirectory: String? = nil, busAddress: String? = nil,
                 environment: [String: String]) {
@@ -62,12 +65,6 @@ public struct DaemonStartError: Error, CustomStringConvertible {
     }
 }
 
-public enum ControlInterface {
-    public static let busName = "io.checkin.Checkin1"
-    public static let objectPath = "/io/checkin/Checkin1"
-    public static let interface = "io.checkin.Checkin1"
-}
-
 public final class Daemon: @unchecked Sendable {
     public let queue = DispatchQueue(label: "io.checkin.daemon")
     public let options: DaemonOptions
@@ -76,19 +73,24 @@ public final class Daemon: @unchecked Sendable {
     let clock: @Sendable () -> Date
 
     private(set) var configPath: String?
-    private(set) var config: Config
-    private(set) var configError: String?
+    var config: Config
+    var configError: String?
     var store: Store!
     var bus: Bus!
     var notifications: NotificationsClient!
     public private(set) var engine: PromptEngine!
-    private var slots: [BusSlot] = []
+    var slots: [BusSlot] = []
     private var sources: [DispatchSourceProtocol] = []
     private var wakeTimer: DispatchSourceTimer?
     /// Wall-clock, time-zone and suspend watchers (TimeChanges.swift).
     var timeChangeWatchers: TimeChangeWatchers?
     private var stopped = false
     private var lastStatus = ""
+    /// The control object's property values last announced (PropertiesChanged is sent for the
+    /// ones that differ from these).
+    var publishedProperties: [String: BusVariant] = [:]
+    /// Callers' effective uids by unique name (unique names are never reused on a bus).
+    var senderUIDs: [String: uid_t] = [:]
     /// Set by tests to observe shutdown instead of exiting the process.
     public var exitHandler: (Int32) -> Void = { code in exit(code) }
 
@@ -129,6 +131,9 @@ public final class Daemon: @unchecked Sendable {
         self.engine = engine
         engine.onWakeupChanged = { [weak self] at in self?.armWakeup(at) }
         engine.onStatusChanged = { [weak self] in self?.publishStatus() }
+        engine.onPauseChanged = { [weak self] in self?.publishStatus() }
+        engine.onDelivered = { [weak self] reminder, prompt, kind in self?.emitPromptDelivered(reminder: reminder, prompt: prompt, kind: kind) }
+        engine.onEntryRecorded = { [weak self] id, reminder, source in self?.emitEntryRecorded(id: id, reminder: reminder, source: source) }
         do {
             notifications = try NotificationsClient(bus: bus)
         } catch {
@@ -137,6 +142,7 @@ public final class Daemon: @unchecked Sendable {
         engine.sink = notifications
         notifications.onEvent = { [weak self] event in self?.handle(event) }
         engine.start()
+        publishedProperties = controlProperties()
         timeChangeWatchers = startTimeChangeWatchers()
         queryServer()
         startWatchdog()
@@ -172,13 +178,18 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Timers
 
+    /// Arms the one wake-up timer for the engine's next wake-up, or the next local midnight if
+    /// that is earlier (today's count starts again: STATUS= and TodayCount follow).
     private func armWakeup(_ at: Date?) {
         wakeTimer?.cancel()
         wakeTimer = nil
-        guard let at else { return }
+        let now = clock()
+        let zone = engine?.zone ?? self.zone
+        let midnight = zone.date(CivilDateTime(date: zone.civil(now).date.adding(days: 1), hour: 0, minute: 0, second: 0))
+        let at = min(at ?? midnight, midnight)
         let timer = DispatchSource.makeTimerSource(queue: queue)
         // A wall-clock deadline: it follows the calendar across suspend.
-        let seconds = max(0, at.timeIntervalSince(clock()))
+        let seconds = max(0, at.timeIntervalSince(now))
         timer.schedule(wallDeadline: .now() + seconds, leeway: .milliseconds(250))
         timer.setEventHandler { [weak self] in self?.engine.tick() }
         timer.resume()
@@ -216,6 +227,7 @@ public final class Daemon: @unchecked Sendable {
         defer {
             lastStatus = statusLine()
             do { _ = try notifier.ready(status: lastStatus) } catch {}
+            publishProperties()
         }
         do {
             let newConfig = try ConfigLoader.load(path: path)
@@ -257,9 +269,18 @@ public final class Daemon: @unchecked Sendable {
         var parts: [String] = []
         let now = clock()
         let zone = engine?.zone ?? self.zone
+        let pause = engine?.pause ?? .none
+        switch pause {
+        case .none: break
+        case .indefinitely: parts.append("Paused")
+        case .until(let end):
+            // HH:MM within a day; a later end also names its date.
+            let text = end.timeIntervalSince(now) < 86400 ? LocalFormat.time(end, in: zone) : LocalFormat.dateTime(end, in: zone)
+            parts.append("Paused until \(text)")
+        }
         if let next = engine?.upcoming {
             parts.append("Next: \(next.reminder) at \(LocalFormat.time(next.at, in: zone)) (\(LocalFormat.relative(Int(next.at.timeIntervalSince(now)))))")
-        } else {
+        } else if pause != .indefinitely {
             parts.append("No reminder scheduled")
         }
         let count = todayCount(now: now, zone: zone)
@@ -276,52 +297,12 @@ public final class Daemon: @unchecked Sendable {
         return (try? store?.countEntries(from: start, to: end)) ?? 0
     }
 
-    private func publishStatus() {
+    func publishStatus() {
+        publishProperties()
         let line = statusLine()
         guard line != lastStatus else { return }
         lastStatus = line
         do { _ = try notifier.status(line) } catch {}
-    }
-
-    // MARK: - Control object (the rest of the interface comes with the CLI issue)
-
-    private func exportControlObject() throws(SystemdError) -> BusSlot {
-        try bus.addObject(
-            path: ControlInterface.objectPath, interface: ControlInterface.interface,
-            methods: [
-                BusMethod("Status", out: "a{sv}"),
-                BusMethod("Trigger", in: "s", out: "s"),
-                BusMethod("Reload"),
-            ],
-            signals: []
-        ) { [weak self] (message: BusMessage) throws(SystemdError) -> BusMessage in
-            guard let self else { throw SystemdError(call: "checkind", errno: ESHUTDOWN) }
-            return try self.handleControl(message)
-        }
-    }
-
-    private func handleControl(_ message: BusMessage) throws(SystemdError) -> BusMessage {
-        let reply = try message.makeReply()
-        switch message.member {
-        case "Status":
-            try reply.appendVariantDictionary(statusDictionary())
-        case "Trigger":
-            let id = try message.readString()
-            guard let reminder = config.reminder(id: id) else {
-                throw SystemdError(call: "Trigger", errno: EINVAL, busErrorName: "io.checkin.Error.UnknownReminder",
-                                   message: "no reminder \"\(id)\"; known: \(config.reminders.map(\.id).joined(separator: ", "))")
-            }
-            let now = clock()
-            try reply.append(engine.fire(reminder, scheduledAt: now, now: now))
-        case "Reload":
-            if let error = reload() {
-                throw SystemdError(call: "Reload", errno: EINVAL, busErrorName: "io.checkin.Error.InvalidConfig", message: error)
-            }
-        default:
-            throw SystemdError(call: "checkind", errno: EOPNOTSUPP, busErrorName: "org.freedesktop.DBus.Error.UnknownMethod",
-                               message: "unknown method \(message.member ?? "")")
-        }
-        return reply
     }
 
     public func statusDictionary() -> [String: BusVariant] {
@@ -340,8 +321,10 @@ public final class Daemon: @unchecked Sendable {
         ]
         if let next = engine.upcoming {
             d["NextReminder"] = .string(next.reminder)
-            d["NextAt"] = .uint64(UInt64(max(0, next.at.timeIntervalSince1970 * 1_000_000)))
+            d["NextAt"] = .uint64(microseconds(next.at))
         }
+        d["Paused"] = .bool(engine.pause.isPaused)
+        d["PausedUntil"] = .uint64(engine.pause.end.map(microseconds) ?? 0)
         return d
     }
 }

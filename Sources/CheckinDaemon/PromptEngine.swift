@@ -40,6 +40,8 @@ public final class PromptEngine {
         /// The value chosen for the first question, shown in the follow-up.
         var firstAnswer: Int?
         var pendingNote: String?
+        /// Started by an explicit request (Trigger): delivered even while paused.
+        var explicit = false
 
         enum Stage { case question, followUp }
 
@@ -60,6 +62,13 @@ public final class PromptEngine {
     public var onWakeupChanged: ((Date?) -> Void)?
     /// Called after state visible in STATUS= changed.
     public var onStatusChanged: (() -> Void)?
+    /// Called when a prompt's question is shown (a notification server accepted it): reminder id,
+    /// prompt id, reminder kind.
+    public var onDelivered: ((_ reminder: String, _ promptID: String, _ kind: String) -> Void)?
+    /// Called after an entry was committed from a notification answer: entry id, reminder id, source.
+    public var onEntryRecorded: ((_ entryID: Int64, _ reminder: String, _ source: String) -> Void)?
+    /// Called when the pause starts, changes or ends (also when a timed pause runs out).
+    public var onPauseChanged: (() -> Void)?
 
     weak var sink: NotificationSink?
     /// nil until GetCapabilities answered; then the server's capabilities.
@@ -77,11 +86,17 @@ public final class PromptEngine {
     /// in it, so a restart never reshuffles the day.
     public let installSeed: UInt64
     private(set) var active: [String: Active] = [:]          // by prompt id
+    /// Whether reminders are paused (kept in the journal's state table, so it survives a restart).
+    public private(set) var pause: PauseState
+    /// Firings skipped ahead of time (Skip()): reminder id → their scheduled times. Each is
+    /// recorded as a skipped prompt when skipped; when it comes due nothing more happens.
+    private var skippedFirings: [String: Set<Date>] = [:]
     private var byNotification: [UInt32: String] = [:]       // notification id → prompt id
 
     public init(config: Config, zone: Zone, store: Store, logger: Logger,
                 clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
         self.installSeed = Self.loadInstallSeed(store: store, logger: logger)
+        self.pause = Self.loadPause(store: store, logger: logger)
         self.config = config.withDefaultSeed(installSeed)
         self.zone = zone
         self.store = store
@@ -108,6 +123,7 @@ public final class PromptEngine {
     /// Closes out prompts a previous run left open (it crashed or was killed), then plans.
     public func start() {
         let now = clock()
+        loadSkippedFirings(now: now)
         do {
             for old in try store.openPrompts() {
                 let state: PromptState = old.deliveredAt == nil && old.state == .scheduled ? .missed : .expired
@@ -139,10 +155,28 @@ public final class PromptEngine {
         let from = max(lastSeen, now.addingTimeInterval(-Self.catchUpHorizon))
         for reminder in config.enabledReminders {
             let due = reminder.firings(from: from, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
-            if let latest = settleOverdue(reminder, due, now: now, context: "checkind was not running") {
+            let live = settlePausedAndSkipped(reminder, due, now: now)
+            if let latest = settleOverdue(reminder, live, now: now, context: "checkind was not running") {
                 nextFire[reminder.id] = latest  // shown once, late, by the first tick
             }
         }
+        endPauseIfOver(now)
+    }
+
+    /// Of firings that came due, drops those skipped ahead of time (already recorded) and records
+    /// those that fell in the pause as skipped (action "paused"); returns the rest.
+    private func settlePausedAndSkipped(_ reminder: Reminder, _ due: [(scheduled: Date, fireAt: Date)],
+                                        now: Date) -> [(scheduled: Date, fireAt: Date)] {
+        var live: [(scheduled: Date, fireAt: Date)] = []
+        for f in due {
+            if skippedFirings[reminder.id]?.remove(f.scheduled) != nil { continue }
+            if pause.covers(f.fireAt) {
+                recordPaused(reminder, scheduledAt: f.scheduled, now: now)
+            } else {
+                live.append(f)
+            }
+        }
+        return live
     }
 
     /// Of several firings that are due at `now` (after a suspend, a clock jump or downtime), all
@@ -207,6 +241,7 @@ public final class PromptEngine {
 
     public var nextWakeup: Date? {
         var earliest = nextFire.values.map(\.fireAt).min()
+        if case .until(let end) = pause { earliest = min(earliest ?? end, end) }
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
                 earliest = min(earliest ?? a.deliverAt, a.deliverAt)
@@ -216,9 +251,10 @@ public final class PromptEngine {
         return earliest
     }
 
-    /// The earliest upcoming firing: reminder id and time.
+    /// The next delivery the engine will really make (see `plannedDeliveries(count:)`): reminder
+    /// id and time.
     public var upcoming: (reminder: String, at: Date)? {
-        nextFire.min { $0.value.fireAt < $1.value.fireAt }.map { ($0.key, $0.value.fireAt) }
+        plannedDeliveries(count: 1).first.map { ($0.reminder, $0.at) }
     }
 
     private func wakeupChanged() {
@@ -240,13 +276,23 @@ public final class PromptEngine {
             var due = [(scheduled: pending.scheduled, fireAt: pending.fireAt)]
             due += reminder.firings(from: pending.fireAt, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
                 .filter { $0.scheduled > pending.scheduled }
-            if let latest = settleOverdue(reminder, due, now: now, context: nil) {
+            // Paused: recorded as skipped, never shown late. Skipped ahead: already recorded.
+            let live = settlePausedAndSkipped(reminder, due, now: now)
+            if let latest = settleOverdue(reminder, live, now: now, context: nil) {
                 fire(reminder, scheduledAt: latest.scheduled, now: now)
             }
         }
         for a in active.values where a.notificationID == nil && !a.delivering && a.deliverAt <= now {
-            deliver(a)
+            if !a.explicit && pause.covers(a.deliverAt) {
+                // A snoozed prompt (or one waiting for a server) comes back during the pause.
+                finish(a, state: .skipped, at: now, action: "paused")
+                logger.event(.skipped, "\(a.reminder.id) not shown again: reminders are paused", reminder: a.reminder.id,
+                             prompt: a.record.id, extra: ["checkin_action": "paused"])
+            } else {
+                deliver(a)
+            }
         }
+        endPauseIfOver(now)
         replan(after: now)
         markSeen(now)
     }
@@ -268,6 +314,20 @@ public final class PromptEngine {
         return late >= Double(reminder.expireAfter) ? "it is \(DurationText.format(Int(late))) late" : nil
     }
 
+    /// A firing that came due while paused: recorded as skipped with action "paused".
+    private func recordPaused(_ reminder: Reminder, scheduledAt: Date, now: Date) {
+        let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: scheduledAt,
+                                  deliveredAt: nil, notificationID: nil, state: .skipped, outcomeAt: now, action: "paused",
+                                  snoozeCount: 0)
+        do {
+            try store.insertPrompt(record)
+        } catch {
+            logger.error("Could not record a paused firing of \(reminder.id): \(error)")
+        }
+        logger.event(.skipped, "\(reminder.id) due at \(LocalFormat.dateTime(scheduledAt, in: zone)) not shown: reminders are paused",
+                     reminder: reminder.id, prompt: record.id, extra: ["checkin_action": "paused"])
+    }
+
     private func recordMissed(_ reminder: Reminder, scheduledAt: Date, now: Date, reason: String) {
         let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: scheduledAt,
                                   deliveredAt: nil, notificationID: nil, state: .missed, outcomeAt: now, action: nil, snoozeCount: 0)
@@ -282,9 +342,11 @@ public final class PromptEngine {
 
     // MARK: - Prompts
 
-    /// Starts a prompt for `reminder` now (the schedule fired, or a Trigger call).
+    /// Starts a prompt for `reminder` now (the schedule fired, or a Trigger call). An `explicit`
+    /// prompt (Trigger) is shown even while reminders are paused, also when it comes back from a
+    /// snooze.
     @discardableResult
-    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date) -> String {
+    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date, explicit: Bool = false) -> String {
         // One open prompt per reminder: an older unanswered one is closed as expired and its
         // notification replaced, so notifications never pile up.
         var replaces: UInt32?
@@ -308,6 +370,7 @@ public final class PromptEngine {
                          metadata: ["checkin_reminder": .string(reminder.id)])
         }
         let a = Active(record: record, reminder: reminder, deliverAt: now)
+        a.explicit = explicit
         // Unanswered prompts expire even when no server could show them.
         a.expiresAt = now.addingTimeInterval(TimeInterval(reminder.expireAfter))
         active[record.id] = a
@@ -351,6 +414,7 @@ public final class PromptEngine {
                     self.logger.event(.delivered, "Delivered \(a.reminder.id) (notification \(id))",
                                       reminder: a.reminder.id, prompt: a.record.id,
                                       extra: ["checkin_notification_id": .stringConvertible(id)])
+                    self.onDelivered?(a.reminder.id, a.record.id, a.reminder.kind.rawValue)
                 }
             case .failure(let error):
                 self.logger.event(.deliveryFailed, "Could not deliver \(a.reminder.id): \(error)", level: .warning,
@@ -535,23 +599,7 @@ public final class PromptEngine {
         let r = a.reminder
         switch (r.kind, a.stage, action) {
         case (_, _, "snooze") where a.stage == .question:
-            a.record.snoozeCount += 1
-            do {
-                try store.updatePrompt(id: a.record.id, state: .snoozed, at: now, action: "snooze", snoozeCount: a.record.snoozeCount)
-            } catch {
-                logger.error("Could not record snooze for \(a.record.id): \(error)")
-            }
-            a.record.state = .snoozed
-            if let id = a.notificationID {
-                byNotification[id] = nil
-                sink?.closeNotification(id: id)
-                a.notificationID = nil
-            }
-            a.deliverAt = now.addingTimeInterval(TimeInterval(r.snooze))
-            a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(r.expireAfter))
-            logger.event(.snoozed, "\(r.id) snoozed for \(Self.humanDuration(r.snooze)) (\(a.record.snoozeCount) of \(r.maxSnoozes))",
-                         reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "snooze"])
-            wakeupChanged()
+            snooze(a, seconds: r.snooze, now: now)
         case (.mood, .question, _):
             guard let q = r.question, let value = Int(action), q.scale.points.contains(value) else {
                 logger.debug("Ignoring action \(action) on \(a.record.id)")
@@ -572,6 +620,7 @@ public final class PromptEngine {
             a.record.state = .answered
             a.firstAnswer = value
             a.pendingNote = nil
+            if let entryID = a.entryID { onEntryRecorded?(entryID, r.id, "notification") }
             if let oldID = a.notificationID {
                 byNotification[oldID] = nil
                 sink?.closeNotification(id: oldID)
@@ -618,6 +667,28 @@ public final class PromptEngine {
         }
     }
 
+    /// Snoozes an open prompt: its notification goes away and comes back after `seconds`.
+    private func snooze(_ a: Active, seconds: Int, now: Date) {
+        let r = a.reminder
+        a.record.snoozeCount += 1
+        do {
+            try store.updatePrompt(id: a.record.id, state: .snoozed, at: now, action: "snooze", snoozeCount: a.record.snoozeCount)
+        } catch {
+            logger.error("Could not record snooze for \(a.record.id): \(error)")
+        }
+        a.record.state = .snoozed
+        if let id = a.notificationID {
+            byNotification[id] = nil
+            sink?.closeNotification(id: id)
+            a.notificationID = nil
+        }
+        a.deliverAt = now.addingTimeInterval(TimeInterval(seconds))
+        a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(r.expireAfter))
+        logger.event(.snoozed, "\(r.id) snoozed for \(Self.humanDuration(seconds)) (\(a.record.snoozeCount) of \(r.maxSnoozes))",
+                     reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "snooze"])
+        wakeupChanged()
+    }
+
     // MARK: - Status
 
     public var openPromptCount: Int { active.count }
@@ -626,5 +697,244 @@ public final class PromptEngine {
 extension String {
     func replacingSpaces(with replacement: Character) -> String {
         String(map { $0 == " " ? replacement : $0 })
+    }
+}
+
+// MARK: - Control: pause, skip, snooze, the plan ahead
+
+/// Whether reminders are paused. While paused nothing is delivered: firings that come due are
+/// recorded as skipped (action "paused") and never shown late; only Trigger shows a prompt.
+public enum PauseState: Equatable, Sendable {
+    case none
+    case indefinitely
+    case until(Date)
+
+    /// Whether something due at `t` falls in the pause.
+    public func covers(_ t: Date) -> Bool {
+        switch self {
+        case .none: return false
+        case .indefinitely: return true
+        case .until(let end): return t < end
+        }
+    }
+
+    public var isPaused: Bool { self != .none }
+
+    /// The end of a timed pause; nil when not paused or paused until resumed.
+    public var end: Date? {
+        if case .until(let end) = self { return end }
+        return nil
+    }
+}
+
+/// One delivery the engine has planned: a reminder's firing or an open prompt coming back.
+public struct PlannedDelivery: Equatable, Sendable {
+    public var reminder: String
+    public var kind: String
+    /// When it will be shown.
+    public var at: Date
+    /// When it is scheduled (before jitter; for an open prompt, its original time).
+    public var scheduled: Date
+}
+
+extension PromptEngine {
+    /// The state key holding the pause: "indefinite" or the end as Unix seconds.
+    static let pauseStateKey = "control.paused-until"
+
+    static func loadPause(store: Store, logger: Logger) -> PauseState {
+        do {
+            guard let text = try store.stateValue(pauseStateKey) else { return .none }
+            if text == "indefinite" { return .indefinitely }
+            if let seconds = Double(text) { return .until(Date(timeIntervalSince1970: seconds)) }
+            logger.warning("Ignoring an unreadable pause state \"\(text)\"")
+        } catch {
+            logger.warning("Could not read the pause state; not paused: \(error)")
+        }
+        return .none
+    }
+
+    /// Pauses until `end` (nil: until `resume()`), replacing any pause.
+    public func pause(until end: Date?) {
+        setPause(end.map { .until($0) } ?? .indefinitely)
+        logger.info(end.map { "Reminders paused until \(LocalFormat.dateTime($0, in: zone))" } ?? "Reminders paused until resumed",
+                    metadata: ["checkin_event": "paused"])
+    }
+
+    /// Ends the pause (nothing happens when not paused).
+    public func resume() {
+        guard pause.isPaused else { return }
+        setPause(.none)
+        logger.info("Reminders resumed", metadata: ["checkin_event": "resumed"])
+    }
+
+    /// A timed pause that has run out ends by itself (called from `tick()`, which the wake-up timer
+    /// runs at the pause's end).
+    func endPauseIfOver(_ now: Date) {
+        guard let end = pause.end, end <= now else { return }
+        setPause(.none)
+        logger.info("The pause ended; reminders are back", metadata: ["checkin_event": "resumed"])
+    }
+
+    private func setPause(_ new: PauseState) {
+        guard new != pause else { return }
+        pause = new
+        let text: String?
+        switch new {
+        case .none: text = nil
+        case .indefinitely: text = "indefinite"
+        case .until(let end): text = String(end.timeIntervalSince1970)
+        }
+        do {
+            try store.setStateValue(Self.pauseStateKey, text)
+        } catch {
+            logger.error("Could not store the pause; it will not survive a restart: \(error)")
+        }
+        wakeupChanged()
+        onPauseChanged?()
+    }
+
+    /// Skips ahead recorded by an earlier run (prompts recorded skipped with action "skip" whose
+    /// time has not come yet), so a restart does not show them after all.
+    func loadSkippedFirings(now: Date) {
+        do {
+            for p in try store.prompts(since: now.addingTimeInterval(-Self.catchUpHorizon), until: nil)
+            where p.state == .skipped && p.action == "skip" && p.deliveredAt == nil && p.scheduledAt > now.addingTimeInterval(-86400) {
+                skippedFirings[p.reminder, default: []].insert(p.scheduledAt)
+            }
+        } catch {
+            logger.warning("Could not read firings skipped ahead of time: \(error)")
+        }
+    }
+
+    /// The open prompt of `reminder` still asking its question (not yet answered), if any.
+    func openPrompt(of reminder: String) -> Active? {
+        active.values.filter { $0.reminder.id == reminder && $0.stage == .question }
+            .max { $0.record.scheduledAt < $1.record.scheduledAt }
+    }
+
+    /// The next firing of `reminder` that would really be shown: after `head` (default: its
+    /// pending firing), outside the pause, not skipped ahead.
+    private func effectiveFiring(_ reminder: Reminder, from head: Pending?) -> Pending? {
+        var h = head
+        for _ in 0..<10_000 {
+            guard let current = h else { return nil }
+            if case .indefinitely = pause { return nil }
+            if let end = pause.end, current.fireAt < end {
+                // The first firing at or after the pause's end.
+                h = reminder.firing(after: end.addingTimeInterval(-0.001), in: zone, quietHours: config.quietHours, seed: installSeed)
+                    .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+                continue
+            }
+            if skippedFirings[reminder.id]?.contains(current.scheduled) == true {
+                h = reminder.firing(after: current.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
+                    .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+                continue
+            }
+            return current
+        }
+        return nil
+    }
+
+    /// The next `count` deliveries, earliest first, as the engine will make them: open prompts
+    /// coming back from a snooze (or scheduled by `snooze`), then each enabled reminder's
+    /// firings from the one pending now, honouring the pause, skips, jitter and the install seed.
+    public func plannedDeliveries(count: Int) -> [PlannedDelivery] {
+        let now = clock()
+        var out: [PlannedDelivery] = []
+        for a in active.values where a.stage == .question && a.notificationID == nil && !a.delivering && a.deliverAt > now {
+            if !a.explicit && pause.covers(a.deliverAt) { continue }
+            out.append(PlannedDelivery(reminder: a.reminder.id, kind: a.reminder.kind.rawValue, at: a.deliverAt,
+                                       scheduled: a.record.scheduledAt))
+        }
+        let reminders = config.enabledReminders
+        var heads = reminders.map { effectiveFiring($0, from: nextFire[$0.id]) }
+        var firings: [PlannedDelivery] = []
+        while firings.count < count {
+            var best: Int?
+            for (i, head) in heads.enumerated() {
+                guard let head else { continue }
+                if best == nil || head.fireAt < heads[best!]!.fireAt { best = i }
+            }
+            guard let i = best, let head = heads[i] else { break }
+            let r = reminders[i]
+            firings.append(PlannedDelivery(reminder: r.id, kind: r.kind.rawValue, at: head.fireAt, scheduled: head.scheduled))
+            let following = r.firing(after: head.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
+                .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+            heads[i] = effectiveFiring(r, from: following)
+        }
+        out += firings
+        // Stable: by time, open prompts before firings at the same time (they were added first).
+        let sorted = out.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        return Array(sorted.prefix(count))
+    }
+
+    public enum SkipOutcome: Equatable, Sendable {
+        /// The open prompt (this id) was skipped.
+        case openPrompt(String)
+        /// No prompt was open: this firing (scheduled, fires at) will not be shown.
+        case firing(scheduled: Date, at: Date)
+    }
+
+    /// Skips `reminder`'s open prompt, or else its next firing that would be shown. Nil when it
+    /// has neither (disabled, or its schedule never fires again).
+    public func skip(_ reminder: Reminder) -> SkipOutcome? {
+        let now = clock()
+        if let a = openPrompt(of: reminder.id) {
+            finish(a, state: .skipped, at: now, action: "skip")
+            logger.event(.skipped, "\(reminder.id) skipped (Skip)", reminder: reminder.id, prompt: a.record.id,
+                         extra: ["checkin_action": "skip"])
+            return .openPrompt(a.record.id)
+        }
+        guard reminder.enabled, let next = effectiveFiring(reminder, from: nextFire[reminder.id]) else { return nil }
+        skippedFirings[reminder.id, default: []].insert(next.scheduled)
+        let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: next.scheduled,
+                                  deliveredAt: nil, notificationID: nil, state: .skipped, outcomeAt: now, action: "skip",
+                                  snoozeCount: 0)
+        do {
+            try store.insertPrompt(record)
+        } catch {
+            logger.error("Could not record the skipped firing of \(reminder.id): \(error)")
+        }
+        logger.event(.skipped, "\(reminder.id) at \(LocalFormat.dateTime(next.fireAt, in: zone)) skipped ahead of time",
+                     reminder: reminder.id, prompt: record.id, extra: ["checkin_action": "skip"])
+        wakeupChanged()
+        return .firing(scheduled: next.scheduled, at: next.fireAt)
+    }
+
+    public enum SnoozeOutcome: Equatable, Sendable {
+        /// The open prompt (this id) comes back at this time.
+        case openPrompt(String, until: Date)
+        /// No prompt was open: a new one (this id) is shown at this time.
+        case scheduled(String, at: Date)
+    }
+
+    /// Snoozes `reminder`'s open prompt for `seconds`, or, without one, schedules a prompt of it
+    /// at now + `seconds`. Either is an explicit request: shown even while paused.
+    public func snooze(_ reminder: Reminder, seconds: Int) -> SnoozeOutcome {
+        let now = clock()
+        if let a = openPrompt(of: reminder.id) {
+            snooze(a, seconds: seconds, now: now)
+            a.explicit = true  // asked for: it comes back even while paused
+            return .openPrompt(a.record.id, until: a.deliverAt)
+        }
+        // A follow-up still open for this reminder is done: the new prompt takes its place.
+        for old in active.values where old.reminder.id == reminder.id { finish(old, state: nil, at: now) }
+        let at = now.addingTimeInterval(TimeInterval(seconds))
+        let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: at,
+                                  deliveredAt: nil, notificationID: nil, state: .scheduled, outcomeAt: nil, action: nil,
+                                  snoozeCount: 0)
+        do {
+            try store.insertPrompt(record)
+        } catch {
+            logger.error("Could not record the prompt of \(reminder.id) scheduled by Snooze: \(error)")
+        }
+        let a = Active(record: record, reminder: reminder, deliverAt: at)
+        a.expiresAt = at.addingTimeInterval(TimeInterval(reminder.expireAfter))
+        a.explicit = true  // asked for: shown even while paused
+        active[record.id] = a
+        logger.event(.snoozed, "\(reminder.id) scheduled for \(LocalFormat.dateTime(at, in: zone)) (Snooze)",
+                     reminder: reminder.id, prompt: record.id, extra: ["checkin_action": "snooze"])
+        wakeupChanged()
+        return .scheduled(record.id, at: at)
     }
 }

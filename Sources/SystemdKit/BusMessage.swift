@@ -64,6 +64,13 @@ public final class BusMessage {
     /// Signature of the whole body, e.g. `susssasa{sv}i`.
     public var signature: String { string(sd_bus_message_get_signature(pointer, 1)) ?? "" }
 
+    /// Whether calling a name nobody owns may start its service (D-Bus activation); true by
+    /// default. Clients that must not start a service (e.g. to report it is not running) set false.
+    public var autoStart: Bool {
+        get { sd_bus_message_get_auto_start(pointer) > 0 }
+        set { _ = sd_bus_message_set_auto_start(pointer, newValue ? 1 : 0) }
+    }
+
     /// True for a method call.
     public var isMethodCall: Bool { sd_bus_message_is_method_call(pointer, nil, nil) > 0 }
 
