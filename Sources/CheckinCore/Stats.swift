@@ -53,6 +53,21 @@ public struct StatsEntry: Sendable, Equatable {
     var localSeconds: Int { Int(time.rounded(.down)) + utcOffset }
 }
 
+/// One tag of one entry, with the entry's time (what the tag comparison needs).
+public struct StatsTag: Sendable, Equatable {
+    public var tag: String
+    public var time: Double
+    public var utcOffset: Int
+
+    public init(tag: String, time: Double, utcOffset: Int) {
+        self.tag = tag
+        self.time = time
+        self.utcOffset = utcOffset
+    }
+
+    var localSeconds: Int { Int(time.rounded(.down)) + utcOffset }
+}
+
 /// Count, mean and median of one measure's values.
 public struct MeasureSummary: Sendable, Equatable {
     public var count: Int
@@ -67,19 +82,41 @@ public struct MeasureSummary: Sendable, Equatable {
 
     public static let empty = MeasureSummary(count: 0, mean: nil, median: nil)
 
-    /// Sorts `values` in place.
+    /// May reorder `values`. Values are 0...100 (the journal enforces it), so a long list is
+    /// counted into a histogram instead of being sorted.
     init(values: inout [Int]) {
         guard !values.isEmpty else {
             self = .empty
             return
         }
-        values.sort()
         var sum = 0
-        for v in values { sum += v }
+        var low = Int.max, high = Int.min
+        for v in values {
+            sum += v
+            low = Swift.min(low, v)
+            high = Swift.max(high, v)
+        }
         let n = values.count
         count = n
         mean = Double(sum) / Double(n)
-        median = n % 2 == 1 ? Double(values[n / 2]) : Double(values[n / 2 - 1] + values[n / 2]) / 2
+        func at(_ rank: Int) -> Int { values[rank] }
+        if n > 64, high - low < 4096 {
+            var histogram = [Int](repeating: 0, count: high - low + 1)
+            for v in values { histogram[v - low] += 1 }
+            // The values of rank n/2 - 1 and n/2 (0-based) in sorted order.
+            func value(ofRank rank: Int) -> Int {
+                var seen = 0
+                for (i, c) in histogram.enumerated() {
+                    seen += c
+                    if seen > rank { return i + low }
+                }
+                return high
+            }
+            median = n % 2 == 1 ? Double(value(ofRank: n / 2)) : Double(value(ofRank: n / 2 - 1) + value(ofRank: n / 2)) / 2
+        } else {
+            values.sort()
+            median = n % 2 == 1 ? Double(at(n / 2)) : Double(at(n / 2 - 1) + at(n / 2)) / 2
+        }
     }
 }
 
@@ -176,7 +213,9 @@ public struct Stats: Sendable, Equatable {
         return (thursday.year, (thursday.daysSinceEpoch - jan1.daysSinceEpoch) / 7 + 1)
     }
 
-    public static func compute(entries: [StatsEntry], reminders: [ReminderCounts] = [], range: TimeRange,
+    /// `tagged` adds tags to those in `entries` (the store hands them over separately; see
+    /// `Store.statsInput`). The order of entries does not matter.
+    public static func compute(entries: [StatsEntry], tagged: [StatsTag] = [], reminders: [ReminderCounts] = [], range: TimeRange,
                                now: Date, zone: Zone, moodScale: Scale, anxietyScale: Scale) -> Stats {
         var stats = Stats(range: range, firstDay: nil, lastDay: nil, moodScale: moodScale, anxietyScale: anxietyScale,
                           entries: entries.count, daysWithEntries: 0, mood: .empty, anxiety: .empty,
@@ -235,6 +274,10 @@ public struct Stats: Sendable, Equatable {
                 anxietyByHour[hour].append(a)
             }
             for tag in e.tags { tagDays[tag, default: []].insert(day) }
+        }
+        for t in tagged {
+            let day = CivilMath.floorDiv(t.localSeconds, 86400) - first
+            if day >= 0, day < dayCount { tagDays[t.tag, default: []].insert(day) }
         }
 
         // Days.

@@ -43,6 +43,16 @@ enum Insight {
 
     static func storeFailure(_ error: Error) -> CLIError { CLIError(message: "\(error)", code: 1) }
 
+    /// The existing journal, for a command that only reads it: without the whole-file
+    /// `quick_check` (see `Store.init`), which would cost more than the query.
+    static func openForReading(_ paths: Paths) throws -> Store {
+        do {
+            return try Store(path: paths.databasePath, createIfMissing: false, verifyIntegrity: false)
+        } catch {
+            throw CLIError(message: "\(error)", code: 1)
+        }
+    }
+
     /// Whether the journal exists (reading commands never create it).
     static func journalExists(_ paths: Paths) -> Bool { access(paths.databasePath, F_OK) == 0 }
 
@@ -175,7 +185,7 @@ struct History: ParsableCommand {
             }
             var entries: [Entry] = [], prompts: [PromptRecord] = []
             if Insight.journalExists(paths) {
-                let store = try paths.openStore(create: false)
+                let store = try Insight.openForReading(paths)
                 defer { store.close() }
                 do {
                     entries = try store.entries(in: range, reminder: reminder, tags: wanted)
@@ -289,18 +299,18 @@ struct StatsCommand: ParsableCommand {
                 granularity = g
             }
             let scales = Insight.scales(paths)
-            var entries: [StatsEntry] = [], reminders: [ReminderCounts] = []
+            var entries: [StatsEntry] = [], tagged: [StatsTag] = [], reminders: [ReminderCounts] = []
             if Insight.journalExists(paths) {
-                let store = try paths.openStore(create: false)
+                let store = try Insight.openForReading(paths)
                 defer { store.close() }
                 do {
-                    entries = try store.statsEntries(in: range)
+                    (entries, tagged) = try store.statsInput(in: range)
                     reminders = try store.reminderCounts(in: range)
                 } catch {
                     throw Insight.storeFailure(error)
                 }
             }
-            let stats = Stats.compute(entries: entries, reminders: reminders, range: range, now: now, zone: zone,
+            let stats = Stats.compute(entries: entries, tagged: tagged, reminders: reminders, range: range, now: now, zone: zone,
                                       moodScale: scales.mood, anxietyScale: scales.anxiety)
             if output.json {
                 try Insight.writeStdout(StatsReport.json(stats, zone: zone) + "\n")
@@ -353,7 +363,7 @@ struct ExportCommand: ParsableCommand {
             }
             var entries: [Entry] = []
             if Insight.journalExists(paths) {
-                let store = try paths.openStore(create: false)
+                let store = try Insight.openForReading(paths)
                 defer { store.close() }
                 do { entries = try store.entries(in: range) } catch { throw Insight.storeFailure(error) }
             }
