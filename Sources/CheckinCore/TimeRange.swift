@@ -10,19 +10,20 @@ import Foundation
 /// Why a `--since`/`--until` value was refused. `description` is the sentence to show: the option,
 /// the value, what is wrong with it and what is accepted.
 public struct TimeRangeError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// "--since" or "--until" (both for an empty range).
+    /// "--since" or "--until" ("--since" for a period that ends before it starts).
     public var option: String
-    public var text: String
+    /// The value as given; nil when the error is about the two values together.
+    public var text: String?
     public var reason: String
 
-    public init(option: String, text: String, reason: String) {
+    public init(option: String, text: String?, reason: String) {
         self.option = option
         self.text = text
         self.reason = reason
     }
 
     public var description: String {
-        text.isEmpty ? reason : "\(option) \(JSONText.quote(text)) \(reason)"
+        text.map { "\(option) \(JSONText.quote($0)) \(reason)" } ?? reason
     }
 }
 
@@ -48,7 +49,7 @@ public struct TimeRange: Sendable, Equatable {
         if let start, let end, start >= end {
             let a = describe(start, zone: zone), b = describe(end, zone: zone)
             let relation = start == end ? "is the same time as" : "is after"
-            throw TimeRangeError(option: "--since", text: "",
+            throw TimeRangeError(option: "--since", text: nil,
                                  reason: "--since \(JSONText.quote(since ?? "")) (\(a)) \(relation) --until "
                                      + "\(JSONText.quote(until ?? "")) (\(b)); nothing can be recorded in that period")
         }
