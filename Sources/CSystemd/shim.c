@@ -107,7 +107,8 @@ int checkin_bus_add_object(sd_bus *bus, sd_bus_slot **slot, const char *path, co
         }
         // SD_BUS_METHOD_WITH_NAMES concatenates literal name strings; `names` is that concatenation.
         object->vtable[v++] = (sd_bus_vtable) SD_BUS_METHOD_WITH_NAMES_OFFSET(
-            member, in, "", out, "", checkin_object_trampoline, 0, 0);
+            member, in, "", out, "", checkin_object_trampoline, 0,
+            methods[i].unprivileged ? SD_BUS_VTABLE_UNPRIVILEGED : 0);
         object->vtable[v - 1].x.method.names = names;
     }
     for (size_t i = 0; i < n_signals; i++) {

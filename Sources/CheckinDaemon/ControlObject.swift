@@ -33,16 +33,18 @@ public enum ControlInterface {
     public static let snoozeSeconds: ClosedRange<UInt64> = 1...86400
     public static let maxNote = 4000
 
+    /// Every method is "unprivileged" for sd-bus: the daemon checks the caller itself
+    /// (`Daemon.authorize`, same euid only), identically on every connection.
     public static let methods: [BusMethod] = [
-        BusMethod("Status", out: "a{sv}", outNames: ["status"]),
-        BusMethod("Next", in: "u", out: "a(sstt)", inNames: ["count"], outNames: ["deliveries"]),
-        BusMethod("Pause", in: "t", inNames: ["seconds"]),
-        BusMethod("Resume"),
-        BusMethod("Snooze", in: "st", out: "s", inNames: ["reminder", "seconds"], outNames: ["result"]),
-        BusMethod("Skip", in: "s", out: "s", inNames: ["reminder"], outNames: ["result"]),
-        BusMethod("Trigger", in: "s", out: "s", inNames: ["reminder"], outNames: ["prompt_id"]),
-        BusMethod("Log", in: "a{sv}", out: "x", inNames: ["entry"], outNames: ["entry_id"]),
-        BusMethod("Reload"),
+        BusMethod("Status", out: "a{sv}", outNames: ["status"], unprivileged: true),
+        BusMethod("Next", in: "u", out: "a(sstt)", inNames: ["count"], outNames: ["deliveries"], unprivileged: true),
+        BusMethod("Pause", in: "t", inNames: ["seconds"], unprivileged: true),
+        BusMethod("Resume", unprivileged: true),
+        BusMethod("Snooze", in: "st", out: "s", inNames: ["reminder", "seconds"], outNames: ["result"], unprivileged: true),
+        BusMethod("Skip", in: "s", out: "s", inNames: ["reminder"], outNames: ["result"], unprivileged: true),
+        BusMethod("Trigger", in: "s", out: "s", inNames: ["reminder"], outNames: ["prompt_id"], unprivileged: true),
+        BusMethod("Log", in: "a{sv}", out: "x", inNames: ["entry"], outNames: ["entry_id"], unprivileged: true),
+        BusMethod("Reload", unprivileged: true),
     ]
 
     public static let signals: [BusSignal] = [

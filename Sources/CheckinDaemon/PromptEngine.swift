@@ -755,28 +755,28 @@ extension PromptEngine {
 
     /// Pauses until `end` (nil: until `resume()`), replacing any pause.
     public func pause(until end: Date?) {
-        setPause(end.map { .until($0) } ?? .indefinitely)
+        guard setPause(end.map { .until($0) } ?? .indefinitely) else { return }
         logger.info(end.map { "Reminders paused until \(LocalFormat.dateTime($0, in: zone))" } ?? "Reminders paused until resumed",
                     metadata: ["checkin_event": "paused"])
     }
 
     /// Ends the pause (nothing happens when not paused).
     public func resume() {
-        guard pause.isPaused else { return }
-        setPause(.none)
+        guard setPause(.none) else { return }
         logger.info("Reminders resumed", metadata: ["checkin_event": "resumed"])
     }
 
     /// A timed pause that has run out ends by itself (called from `tick()`, which the wake-up timer
     /// runs at the pause's end).
     func endPauseIfOver(_ now: Date) {
-        guard let end = pause.end, end <= now else { return }
-        setPause(.none)
+        guard let end = pause.end, end <= now, setPause(.none) else { return }
         logger.info("The pause ended; reminders are back", metadata: ["checkin_event": "resumed"])
     }
 
-    private func setPause(_ new: PauseState) {
-        guard new != pause else { return }
+    /// Sets, stores and announces the pause; false when it was already that.
+    @discardableResult
+    private func setPause(_ new: PauseState) -> Bool {
+        guard new != pause else { return false }
         pause = new
         let text: String?
         switch new {
@@ -791,6 +791,7 @@ extension PromptEngine {
         }
         wakeupChanged()
         onPauseChanged?()
+        return true
     }
 
     /// Skips ahead recorded by an earlier run (prompts recorded skipped with action "skip" whose

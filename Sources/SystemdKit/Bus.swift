@@ -489,7 +489,7 @@ public final class Bus: @unchecked Sendable {
         }
         let cMethods = methods.map {
             checkin_method(member: c($0.member), in_signature: c($0.inSignature), out_signature: c($0.outSignature),
-                           in_names: names($0.inNames), out_names: names($0.outNames))
+                           in_names: names($0.inNames), out_names: names($0.outNames), unprivileged: $0.unprivileged ? 1 : 0)
         }
         let cSignals = signals.map {
             checkin_signal(member: c($0.member), signature: c($0.signature), names: names($0.names))
@@ -515,14 +515,19 @@ public struct BusMethod: Sendable {
     public var outSignature: String
     public var inNames: [String]
     public var outNames: [String]
+    /// The handler decides who may call (SD_BUS_VTABLE_UNPRIVILEGED): sd-bus then skips its own
+    /// check, which on connections it does not trust (`Bus(address:)`) refuses callers of another
+    /// euid without CAP_SYS_ADMIN, and on the user bus checks nothing.
+    public var unprivileged: Bool
 
     public init(_ member: String, in inSignature: String = "", out outSignature: String = "",
-                inNames: [String] = [], outNames: [String] = []) {
+                inNames: [String] = [], outNames: [String] = [], unprivileged: Bool = false) {
         self.member = member
         self.inSignature = inSignature
         self.outSignature = outSignature
         self.inNames = inNames
         self.outNames = outNames
+        self.unprivileged = unprivileged
     }
 }
 

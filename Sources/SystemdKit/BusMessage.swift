@@ -119,6 +119,8 @@ public final class BusMessage {
     public func append(_ t: UInt64) throws(SystemdError) { var v = t; try appendBasic("t", &v) }
     public func append(_ d: Double) throws(SystemdError) { var v = d; try appendBasic("d", &v) }
     public func append(_ y: UInt8) throws(SystemdError) { var v = y; try appendBasic("y", &v) }
+    public func append(_ n: Int16) throws(SystemdError) { var v = n; try appendBasic("n", &v) }
+    public func append(_ q: UInt16) throws(SystemdError) { var v = q; try appendBasic("q", &v) }
 
     /// Appends an object path (`o`).
     public func appendObjectPath(_ path: String) throws(SystemdError) {

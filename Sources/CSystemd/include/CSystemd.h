@@ -28,6 +28,12 @@ typedef struct checkin_method {
     const char *out_signature;  // NULL means no reply arguments
     const char *in_names;       // NULL or comma-separated
     const char *out_names;      // NULL or comma-separated
+    // Nonzero: SD_BUS_VTABLE_UNPRIVILEGED. Without it, on connections sd-bus does not trust
+    // (anything but the user and system bus opened by sd_bus_open_*), sd-bus itself refuses
+    // callers that have another euid and lack CAP_SYS_ADMIN. Set it when the handler decides who
+    // may call (checkind accepts its own euid only, root included), so every connection behaves
+    // the same.
+    int unprivileged;
 } checkin_method;
 
 /// One D-Bus signal (declared for introspection; emit it with sd_bus_message_new_signal + sd_bus_send).
