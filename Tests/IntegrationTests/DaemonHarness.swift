@@ -70,13 +70,16 @@ final class DaemonHarness {
     var daemon: Daemon!
     let serverLog: String
     let configPath: String
+    /// The options the daemon was started with (`restart()` uses them again).
+    private(set) var options: DaemonOptions!
 
     /// `prepareData` may seed the journal (it gets the database path) before the daemon starts.
     /// `timeZone` is the daemon's TZ (nil: unset, so `localtimePath` decides); `localtimePath` and
     /// `systemBusAddress` go to the daemon's options when given.
+    /// `adjust` may change the daemon's options last (e.g. `controlUID`).
     init(config: String, start: Date, serverCapabilities: String? = "actions,body,inline-reply",
          timeZone: String? = "UTC", localtimePath: String? = nil, systemBusAddress: String? = nil,
-         prepareData: ((String) throws -> Void)? = nil) throws {
+         prepareData: ((String) throws -> Void)? = nil, adjust: ((inout DaemonOptions) -> Void)? = nil) throws {
         try requireRealComponents()
         bus = try TestBus()
         dir = bus.directory
@@ -92,6 +95,13 @@ final class DaemonHarness {
                                     busAddress: bus.address, environment: environment)
         if let localtimePath { options.localtimePath = localtimePath }
         if let systemBusAddress { options.systemBusAddress = systemBusAddress }
+        adjust?(&options)
+        self.options = options
+        try startDaemon()
+        if serverCapabilities != nil { try waitUntil("the daemon sees the server") { self.onQueue { self.daemon.engine.serverAvailable } } }
+    }
+
+    private func startDaemon() throws {
         let clock = self.clock
         daemon = try Daemon(options: options, logger: log.logger, clock: { clock.now })
         daemon.exitHandler = { _ in }
@@ -101,7 +111,18 @@ final class DaemonHarness {
             do { try daemon.start() } catch let error as DaemonStartError { startError = error } catch {}
         }
         if let startError { throw startError }
-        if serverCapabilities != nil { try waitUntil("the daemon sees the server") { self.onQueue { self.daemon.engine.serverAvailable } } }
+    }
+
+    /// Stops the daemon and starts a new one with the same options, data and clock (a restart of
+    /// checkind); waits until the new one sees the notification server, if one runs.
+    func restart() throws {
+        daemon.queue.sync { daemon.stop() }
+        daemon = nil
+        let client = try Bus(address: bus.address)
+        defer { client.close() }
+        try waitUntil("the old daemon's bus name is released") { try !client.nameHasOwner(ControlInterface.busName) }
+        try startDaemon()
+        if server != nil { try waitUntil("the new daemon sees the server") { self.onQueue { self.daemon.engine.serverAvailable } } }
     }
 
     func stop() {
@@ -192,6 +213,7 @@ final class DaemonHarness {
     }
 
     /// Starts a prompt now, as a schedule firing or a Trigger call does.
+    @discardableResult
     func fire(_ reminder: String) -> String {
         onQueue {
             let r = daemon.engine.config.reminder(id: reminder)!
