@@ -130,7 +130,7 @@ public enum Chart {
         let anxiety = String(columns.map { sparkChar($0.anxiety, anxietyScale) })
         let axis = "\(first)" + String(repeating: " ", count: max(1, columns.count - 20)) + "\(last)"
         return [
-            "\(heading), \(first) to \(last) (one column per \(unit); blank: no entries)",
+            "\(heading) (one column per \(unit); blank: no entries)",
             trimRight(pad(labels.mood, labels.width) + paint(mood, moodColor, color)),
             trimRight(pad(labels.anxiety, labels.width) + paint(anxiety, anxietyColor, color)),
             String(repeating: " ", count: labels.width) + axis,
