@@ -217,12 +217,11 @@ struct Next: ParsableCommand {
             print(NextJSON.render(resolved, zone: zone))
             return
         }
-        let now = Date()
         print("Upcoming reminders (\(zone.identifier), as checkind will deliver them):")
         if status.bool("Paused") == true {
             if let usec = status.uint64("PausedUntil"), usec > 0 {
-                wrapped("Paused until \(describeTime(dateFromMicroseconds(usec), now: now, zone: zone)): nothing is delivered before then.")
-                    .forEach { print($0) }
+                let end = Format.weekdayDateTime(dateFromMicroseconds(usec), zone: zone)
+                wrapped("Paused until \(end): nothing is delivered before then.").forEach { print($0) }
             } else {
                 print("  Paused until you resume (checkin resume): nothing is delivered.")
             }
@@ -232,7 +231,9 @@ struct Next: ParsableCommand {
         }
         for item in resolved {
             var why: String
-            if item.scheduled < now.addingTimeInterval(-60) {
+            // Later than its time by more than the reminder's jitter: an open prompt coming back.
+            let late = item.at.timeIntervalSince(item.scheduled)
+            if late > Double(item.reminder?.jitter ?? 0) {
                 why = "snoozed, due \(LocalFormat.time(item.scheduled, in: zone))"
             } else {
                 why = item.reminder?.schedule.summary ?? item.kind

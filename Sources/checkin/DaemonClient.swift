@@ -87,7 +87,7 @@ struct DaemonClient {
             return CLIError(message: "checkind does not know \(member) (an older version is running? "
                             + "restart it: systemctl --user restart checkind): \(text)", code: 1)
         default:
-            return CLIError(message: "checkind: \(member) failed: \(text)", code: 1)
+            return CLIError(message: "checkind refused \(member): \(text)", code: 1)
         }
     }
 }

@@ -243,7 +243,7 @@ final class CLITests: CLITestCase {
             """)
         let j = try checkin(["next", "--config", path, "--from", "2026-03-29", "--count", "2", "--json"], env: ["TZ": "Europe/Berlin"])
         XCTAssertEqual(j.status, 0, j.stderr)
-        XCTAssertEqual(j.stdout, #"[{"reminder":"mood","kind":"mood","at":"2026-03-29T10:00:00+02:00","schedule":"at 10:00, 12:30, 19:00 (mon..sun)","window":null},{"reminder":"mood","kind":"mood","at":"2026-03-29T19:00:00+02:00","schedule":"at 10:00, 12:30, 19:00 (mon..sun)","window":null}]"# + "\n")
+        XCTAssertEqual(j.stdout, #"[{"reminder":"mood","kind":"mood","at":"2026-03-29T10:00:00+02:00","schedule":"at 10:00, 12:30, 19:00 (mon..sun)","window":null,"scheduled":"2026-03-29T10:00:00+02:00"},{"reminder":"mood","kind":"mood","at":"2026-03-29T19:00:00+02:00","schedule":"at 10:00, 12:30, 19:00 (mon..sun)","window":null,"scheduled":"2026-03-29T19:00:00+02:00"}]"# + "\n")
         let bad = try checkin(["next", "--from", "tomorrow"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertEqual(bad.stderr, "checkin: --from \"tomorrow\" is not a time; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM\n")
