@@ -5,8 +5,10 @@
 #
 #   make install into a temp prefix -> systemd-analyze verify -> start (READY, STATUS, checkin status)
 #   -> Trigger a check-in over D-Bus, answer it and its follow-up through the server -> history
-#   -> reload with a broken config (refused, same process) and a fixed one -> journal fields
-#   -> stop (exit 0, notifications closed) -> start with a broken config (exit 78, no restart loop).
+#   -> reload with a broken config (refused through Reload(), same process) and a fixed one
+#   -> checkin pause 1h (status --json, STATUS=) -> journal fields -> stop (exit 0, notifications
+#   closed) -> D-Bus activation: a Status() call starts checkind.service again (the pause survived)
+#   -> start with a broken config (exit 78, no restart loop).
 #
 # Run by `make test` after `swift test`. Output: one "ok - <check>" / "not ok - <check>: <detail>"
 # line per check, then exactly one "e2e: N passed, M failed" line; exit status 1 if any failed.
@@ -87,6 +89,9 @@ poll() {
 }
 
 # --- Set-up and tear-down ------------------------------------------------------------------------
+# D-Bus activation through the user manager (gotcha 16 there): the activation file is installed
+# into $E2E_DBUS_SERVICE_DIR.
+E2E_DBUS_ACTIVATION=1
 # shellcheck source=scripts/systemd-user-env.sh
 source "$ROOT/scripts/systemd-user-env.sh"
 
@@ -295,8 +300,8 @@ journal_has() {
 SCRATCH=$(dirname "$BUILD_DIR") CONFIGURATION=$(basename "$BUILD_DIR")
 install_unit() {
     if ! with_caller_env timeout "${E2E_BUILD_TIMEOUT:-1800}" make --no-print-directory -C "$ROOT" install \
-        DESTDIR= PREFIX="$PREFIX" USERUNITDIR="$E2E_UNIT_DIR" CONFIGURATION="$CONFIGURATION" SCRATCH_PATH="$SCRATCH" \
-        >"$T/install.log" 2>&1; then
+        DESTDIR= PREFIX="$PREFIX" USERUNITDIR="$E2E_UNIT_DIR" DBUSSERVICEDIR="$E2E_DBUS_SERVICE_DIR" \
+        CONFIGURATION="$CONFIGURATION" SCRATCH_PATH="$SCRATCH" >"$T/install.log" 2>&1; then
         DETAIL="make install failed: $(tail -n 5 "$T/install.log")"
         return 1
     fi
@@ -305,6 +310,24 @@ install_unit() {
     cmp -s "$BUILD_DIR/checkind" "$PREFIX/bin/checkind" || { DETAIL="installed checkind is not $BUILD_DIR/checkind"; return 1; }
 }
 check "make install CONFIGURATION=$CONFIGURATION PREFIX=<tmp> USERUNITDIR=<manager's unit dir>" install_unit || finish
+
+ACTIVATION_FILE=$E2E_DBUS_SERVICE_DIR/io.checkin.Checkin1.service
+activation_file() {
+    if [[ ! -f $ACTIVATION_FILE ]]; then
+        # Until `make install` installs it into DBUSSERVICEDIR, do what it will do.
+        echo "# make install did not install io.checkin.Checkin1.service into DBUSSERVICEDIR; installing it here"
+        sed -e "s|@BINDIR@|$PREFIX/bin|g" "$ROOT/systemd/io.checkin.Checkin1.service" >"$ACTIVATION_FILE" ||
+            { DETAIL="cannot write $ACTIVATION_FILE"; return 1; }
+    fi
+    local exec service
+    exec=$(sed -n 's/^Exec=//p' "$ACTIVATION_FILE") service=$(sed -n 's/^SystemdService=//p' "$ACTIVATION_FILE")
+    [[ $exec == "$PREFIX/bin/checkind" && $service == "$UNIT" ]] ||
+        { DETAIL="Exec=$exec SystemdService=$service, expected $PREFIX/bin/checkind and $UNIT"; return 1; }
+    # dbus-daemon reads service directories again on ReloadConfig.
+    timeout 10 busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null 2>&1 ||
+        { DETAIL="ReloadConfig failed"; return 1; }
+}
+check "D-Bus activation file: Name=io.checkin.Checkin1, SystemdService=$UNIT" activation_file
 BUDGET_END=$((SECONDS + ${E2E_BUDGET:-180}))
 
 unit_points_at_binary() {
@@ -493,6 +516,29 @@ reload_fixed() {
 }
 check "reload with a fixed config: no 'config error'" reload_fixed
 check "still active, same MainPID after the reloads" same_process
+# ExecReload= is busctl calling Reload(): the refusal came back as io.checkin.Error.InvalidConfig,
+# which busctl printed (to the unit's journal) with the daemon's message.
+check "journal: the refused reload came back from Reload() over D-Bus (busctl: Call failed: <config errors>)" \
+    journal_has _COMM=busctl "MESSAGE~Call failed: $CONFIG:" 'MESSAGE~"25:00" is not a time of day'
+
+# --- 6b. pause ------------------------------------------------------------------------------------
+pause_1h() {
+    local out rc
+    out=$(timeout 20 "$CHECKIN" pause 1h 2>&1); rc=$?
+    [[ $rc -eq 0 && $out == "Paused until "*" (in 1h 0m)." ]] || { DETAIL="exit $rc: $out"; return 1; }
+}
+check "checkin pause 1h" pause_1h
+status_json_paused() {  # status_json_paused true|false
+    local out rc
+    out=$(timeout 20 "$CHECKIN" status --json 2>&1); rc=$?
+    if [[ $1 == true ]]; then
+        [[ $rc -eq 0 && $out == *'"paused":true,"pausedUntil":"'* ]] || { DETAIL="exit $rc: $out"; return 1; }
+    else
+        [[ $rc -eq 0 && $out == *'"paused":false,"pausedUntil":null}' ]] || { DETAIL="exit $rc: $out"; return 1; }
+    fi
+}
+check "checkin status --json: paused, with pausedUntil" status_json_paused true
+check "STATUS starts with 'Paused until '" status_text 'Paused until *; *'
 
 # --- 7. the journal ------------------------------------------------------------------------------
 check "journal: started (MESSAGE_ID …a001)" journal_has CHECKIN_EVENT=started MESSAGE_ID=6a1c0b1e4f3d4b0c9f2a7c55d0e1a001 \
@@ -554,6 +600,34 @@ not_running_status() {
     [[ $rc -eq 3 && $out == "checkind is not running."* ]] || { DETAIL="exit $rc: $out"; return 1; }
 }
 check "checkin status: not running (exit 3)" not_running_status
+
+# --- 8b. D-Bus activation ------------------------------------------------------------------------
+activated() {
+    local out
+    out=$(timeout 40 busctl --user --timeout=30 call io.checkin.Checkin1 /io/checkin/Checkin1 io.checkin.Checkin1 Status 2>&1) ||
+        { DETAIL="busctl: $out"; return 1; }
+    # The pause from before the stop is still there: it is kept in the journal database.
+    [[ $out == *'"Paused" b true'* ]] || { DETAIL="reply without \"Paused\" b true: $out"; return 1; }
+    state_is active running || return 1
+    local pid
+    pid=$(prop MainPID)
+    [[ $pid =~ ^[1-9][0-9]*$ && $pid != "$MAINPID" ]] || { DETAIL="MainPID=$pid (before: $MAINPID)"; return 1; }
+    MAINPID=$pid
+}
+check "D-Bus activation: Status() with the unit stopped starts $UNIT (and the pause survived)" activated
+resume_it() {
+    local out rc
+    out=$(timeout 20 "$CHECKIN" resume 2>&1); rc=$?
+    [[ $rc -eq 0 && $out == "Resumed: reminders are shown again." ]] || { DETAIL="exit $rc: $out"; return 1; }
+    status_json_paused false
+}
+check "checkin resume; status --json: not paused" resume_it
+stop_again() {
+    local out
+    out=$(e2e_systemctl stop "$UNIT" 2>&1) || { DETAIL="systemctl stop: $out"; return 1; }
+    state_is inactive dead
+}
+check "stop the activated checkind" stop_again
 
 # --- 9. start with an invalid config: EX_CONFIG, no restart loop ---------------------------------
 write_config "25:00"

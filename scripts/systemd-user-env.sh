@@ -15,7 +15,9 @@
 #   systemd-journald  /lib/systemd/systemd-journald, only if none runs yet (E2E_JOURNALD_PID);
 #                     storage is volatile: /run/log/journal/<machine-id>/system.journal.
 #   dbus-daemon       private session bus at unix:path=$XDG_RUNTIME_DIR/bus (E2E_DBUS_PID), with no
-#                     service activation (nothing gets auto-started by a method call).
+#                     service activation (nothing gets auto-started by a method call) unless
+#                     E2E_DBUS_ACTIVATION=1 (gotcha 16): then only the service files in
+#                     $E2E_DBUS_SERVICE_DIR, started through the user manager.
 #   systemd --user    the user manager (E2E_MANAGER_PID), in its own cgroup (E2E_CGROUP).
 #
 # State is also written to "$E2E_STATE_DIR/env" (shell-quoted exports), so another process can
@@ -81,6 +83,14 @@
 # 14. The manager does not attach to our session bus (dbus.service is masked, gotcha 6), so
 #     org.freedesktop.systemd1 is not on it (`busctl --user` lists no systemd); systemctl uses
 #     $XDG_RUNTIME_DIR/systemd/private and is unaffected.
+# 16. D-Bus activation through systemd (E2E_DBUS_ACTIVATION=1): dbus-daemon --systemd-activation
+#     sends ActivationRequest for a service file's SystemdService= to org.freedesktop.systemd1 on
+#     the bus, so the manager must be connected to our bus. A manager connects to its API bus only
+#     while both dbus.socket and dbus.service are active (manager_dbus_is_running()), and then uses
+#     $DBUS_SESSION_BUS_ADDRESS (ours). So instead of masking them (gotcha 6) we install stand-ins:
+#     dbus.socket listening on a dummy path (never our bus socket) and a dbus.service that only
+#     sleeps, start both, and wait until org.freedesktop.systemd1 is on our bus. The <servicedir>
+#     is $E2E_DBUS_SERVICE_DIR only, so nothing else (dunst, gotcha 7) can be activated.
 # 15. Verified here with the real checkind (debug build) and systemd/checkind.service (hardening
 #     on: seccomp filters, MemoryDenyWriteExecute): Type=notify READY/STATUS, `systemctl --user
 #     reload` (SIGHUP -> RELOADING=1 ... READY=1), stop (STOPPING=1), WATCHDOG_USEC=30s, and native
@@ -91,6 +101,7 @@
 : "${E2E_SYSTEMD:=/lib/systemd/systemd}"
 : "${E2E_JOURNALD:=/lib/systemd/systemd-journald}"
 : "${E2E_DBUS_DAEMON:=dbus-daemon}"
+: "${E2E_DBUS_ACTIVATION:=0}"          # 1: service activation through the manager (gotcha 16)
 
 _e2e_log() { printf 'e2e: %s\n' "$*" >&2; }
 
@@ -149,7 +160,7 @@ _e2e_write_state() {
     local v
     {
         for v in E2E_STATE_DIR E2E_CREATED_RUN_SYSTEMD_SYSTEM E2E_CREATED_RUN_JOURNAL E2E_JOURNALD_PID E2E_DBUS_PID \
-            E2E_MANAGER_PID E2E_CGROUP E2E_UNIT_DIR E2E_JOURNAL_CURSOR XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME \
+            E2E_MANAGER_PID E2E_CGROUP E2E_UNIT_DIR E2E_DBUS_SERVICE_DIR E2E_JOURNAL_CURSOR XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME \
             XDG_STATE_HOME XDG_CACHE_HOME DBUS_SESSION_BUS_ADDRESS \
             E2E_SAVED_XDG_RUNTIME_DIR E2E_SAVED_XDG_CONFIG_HOME E2E_SAVED_XDG_DATA_HOME \
             E2E_SAVED_XDG_STATE_HOME E2E_SAVED_XDG_CACHE_HOME E2E_SAVED_DBUS_SESSION_BUS_ADDRESS; do
@@ -224,8 +235,19 @@ e2e_start() {
     mkdir -p "$XDG_RUNTIME_DIR" "$E2E_UNIT_DIR" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CACHE_HOME"
     chmod 700 "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CACHE_HOME"
     # gotcha 6: keep the manager's own dbus.socket off our bus path.
-    ln -sf /dev/null "$E2E_UNIT_DIR/dbus.socket"
-    ln -sf /dev/null "$E2E_UNIT_DIR/dbus.service"
+    E2E_DBUS_SERVICE_DIR=
+    if [[ $E2E_DBUS_ACTIVATION == 1 ]]; then
+        # gotcha 16: stand-ins that make the manager connect to our bus, never listening on it.
+        export E2E_DBUS_SERVICE_DIR="$E2E_STATE_DIR/dbus-services"
+        mkdir -p "$E2E_DBUS_SERVICE_DIR"
+        printf '%s\n' '[Unit]' 'Description=Stand-in for dbus.socket (the bus is the e2e harness own)' \
+            '[Socket]' 'ListenStream=%t/e2e-dbus-stand-in.socket' >"$E2E_UNIT_DIR/dbus.socket"
+        printf '%s\n' '[Unit]' 'Description=Stand-in for dbus.service (the bus is the e2e harness own)' \
+            '[Service]' 'ExecStart=/bin/sleep infinity' >"$E2E_UNIT_DIR/dbus.service"
+    else
+        ln -sf /dev/null "$E2E_UNIT_DIR/dbus.socket"
+        ln -sf /dev/null "$E2E_UNIT_DIR/dbus.service"
+    fi
 
     # 4. session bus (gotcha 7)
     export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
@@ -236,7 +258,8 @@ e2e_start() {
   <type>session</type>
   <keep_umask/>
   <listen>$DBUS_SESSION_BUS_ADDRESS</listen>
-  <auth>EXTERNAL</auth>
+  <auth>EXTERNAL</auth>${E2E_DBUS_SERVICE_DIR:+
+  <servicedir>$E2E_DBUS_SERVICE_DIR</servicedir>}
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
@@ -245,7 +268,7 @@ e2e_start() {
 </busconfig>
 EOF
     "$E2E_DBUS_DAEMON" --config-file="$E2E_STATE_DIR/session-bus.conf" --nofork --nopidfile \
-        </dev/null >>"$E2E_STATE_DIR/dbus.log" 2>&1 &
+        ${E2E_DBUS_SERVICE_DIR:+--systemd-activation} </dev/null >>"$E2E_STATE_DIR/dbus.log" 2>&1 &
     E2E_DBUS_PID=$!
     if ! _e2e_wait "$E2E_TIMEOUT" test -S "$XDG_RUNTIME_DIR/bus" || ! _e2e_alive "$E2E_DBUS_PID"; then
         _e2e_log "dbus-daemon did not come up: $(tail -n 5 "$E2E_STATE_DIR/dbus.log")"
@@ -281,6 +304,15 @@ EOF
         fi
         sleep 0.1
     done
+    if [[ -n $E2E_DBUS_SERVICE_DIR ]]; then
+        # gotcha 16: with the stand-ins active the manager joins our bus.
+        if ! timeout "$E2E_TIMEOUT" systemctl --user start dbus.socket dbus.service ||
+            ! _e2e_wait "$E2E_TIMEOUT" eval 'timeout 5 busctl --user call org.freedesktop.DBus /org/freedesktop/DBus \
+                org.freedesktop.DBus NameHasOwner s org.freedesktop.systemd1 2>/dev/null | grep -qx "b true"'; then
+            _e2e_log "the user manager did not join the session bus (no org.freedesktop.systemd1)"
+            e2e_stop; return 1
+        fi
+    fi
     _e2e_log "up: manager $E2E_MANAGER_PID ($state), dbus $E2E_DBUS_PID, journald ${E2E_JOURNALD_PID:-(already running)}, XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR"
     return 0
 }
@@ -342,7 +374,7 @@ e2e_stop() {
         fi
     done
     unset E2E_STATE_DIR E2E_CREATED_RUN_SYSTEMD_SYSTEM E2E_CREATED_RUN_JOURNAL E2E_JOURNALD_PID E2E_DBUS_PID E2E_MANAGER_PID \
-        E2E_CGROUP E2E_UNIT_DIR E2E_JOURNAL_CURSOR
+        E2E_CGROUP E2E_UNIT_DIR E2E_DBUS_SERVICE_DIR E2E_JOURNAL_CURSOR
     return 0
 }
 
