@@ -15,7 +15,8 @@ public struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     /// `column "mood"`, `key "tags"`, `header`, or nil for the row as a whole.
     public var place: String?
-    /// The offending value, as written (nil when there is none to show).
+    /// The offending value as shown: a CSV field quoted (cut at 60 characters), a JSON value
+    /// as JSON (`ConfigValue.excerpt`); nil when there is none to show.
     public var value: String?
     /// What is wrong and what was expected.
     public var reason: String
@@ -30,10 +31,7 @@ public struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var text = ""
         if let place { text += place + ": " }
-        if let value {
-            let shown = value.count > 60 ? String(value.prefix(57)) + "..." : value
-            text += JSONText.quote(shown) + " "
-        }
+        if let value { text += value + " " }
         return text + reason
     }
 }
@@ -44,7 +42,7 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var file: String
     public var problems: [ImportProblem]
-    /// True when there were more than `limit` problems.
+    /// True when it stopped looking after `limit` problems.
     public var truncated: Bool
 
     public init(file: String, problems: [ImportProblem], truncated: Bool = false) {
@@ -56,10 +54,10 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// "FILE:3: column "mood": "9x" is not a whole number; expected ..." — one line per problem,
     /// after a first line that says nothing was imported (at most 20 listed).
     public var description: String {
-        let count = truncated ? "more than \(problems.count) problems" : problems.count == 1 ? "1 problem" : "\(problems.count) problems"
+        let count = truncated ? "at least \(problems.count) problems" : problems.count == 1 ? "1 problem" : "\(problems.count) problems"
         var lines = ["\(file) was not imported (\(count); nothing was written):"]
         for p in problems.prefix(20) { lines.append("\(file):\(p.line): \(p)") }
-        if problems.count > 20 { lines.append("... and \(truncated ? "more" : String(problems.count - 20)) more") }
+        if problems.count > 20 { lines.append(truncated ? "... and more" : "... and \(problems.count - 20) more") }
         return lines.joined(separator: "\n")
     }
 }
@@ -100,7 +98,9 @@ public enum Import {
         case .jsonl: entries = parseJSONL(bytes, &collector)
         }
         guard collector.problems.isEmpty else {
-            throw ImportError(file: file, problems: collector.problems, truncated: collector.truncated)
+            // By line (structural problems are found before those in the values).
+            let sorted = collector.problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+            throw ImportError(file: file, problems: sorted.map(\.element), truncated: collector.truncated)
         }
         return entries
     }
@@ -116,6 +116,11 @@ public enum Import {
                 return
             }
             problems.append(ImportProblem(line: line, place: place, value: value, reason: reason))
+        }
+
+        /// A CSV field as shown in a message: quoted, cut at 60 characters.
+        static func shown(_ field: String) -> String {
+            JSONText.quote(field.count > 60 ? String(field.prefix(57)) + "..." : field)
         }
     }
 
@@ -275,7 +280,10 @@ public enum Import {
             // A blank line is no record.
             if fields.count == 1, fields[0].isEmpty { continue }
             records.append((recordLine, fields))
-            if problems.full { break }
+            if problems.full {
+                if i < n { problems.truncated = true }
+                break
+            }
         }
         return records
     }
@@ -284,8 +292,7 @@ public enum Import {
         let records = csvRecords(bytes, &problems)
         guard let header = records.first else {
             if problems.problems.isEmpty {
-                problems.add(1, "header", nil, "is missing: the file is empty; expected a first line "
-                                 + Export.columns.joined(separator: ","))
+                problems.add(1, nil, nil, "the file is empty; expected a header line " + Export.columns.joined(separator: ","))
             }
             return []
         }
@@ -293,24 +300,28 @@ public enum Import {
         for (i, raw) in header.fields.enumerated() {
             let name = raw.trimmedASCII.lowercased()
             if !Export.columns.contains(name) {
-                problems.add(header.line, "header", raw, "is not a column; expected the columns "
+                problems.add(header.line, "header", Collector.shown(raw), "is not a column; expected the columns "
                                  + Export.columns.joined(separator: ","))
             } else if index[name] != nil {
-                problems.add(header.line, "header", raw, "appears twice; expected each column once")
+                problems.add(header.line, "header", Collector.shown(raw), "appears twice; expected each column once")
             } else {
                 index[name] = i
             }
         }
-        if index["time"] == nil, problems.problems.isEmpty {
+        if index["time"] == nil, !problems.problems.contains(where: { $0.line <= header.line }) {
             problems.add(header.line, "header", nil, "has no time column; expected the columns "
                              + Export.columns.joined(separator: ","))
         }
-        guard problems.problems.isEmpty else { return [] }
+        // A header that is wrong, or a broken line at or before it: the columns are unknown.
+        guard !problems.problems.contains(where: { $0.line <= header.line }) else { return [] }
 
         var entries: [Entry] = []
         entries.reserveCapacity(records.count - 1)
-        for record in records.dropFirst() {
-            if problems.full { break }
+        for (k, record) in records.enumerated().dropFirst() {
+            if problems.full {
+                if k < records.count { problems.truncated = true }
+                break
+            }
             let line = record.line
             guard record.fields.count == header.fields.count else {
                 problems.add(line, nil, nil, "has \(record.fields.count) fields; expected \(header.fields.count), "
@@ -321,7 +332,7 @@ public enum Import {
             var ok = true
             func fail(_ name: String, _ value: String, _ reason: String) {
                 ok = false
-                problems.add(line, "column \"\(name)\"", value, reason)
+                problems.add(line, "column \"\(name)\"", Collector.shown(value), reason)
             }
             let timeText = field("time") ?? ""
             var time = Date(timeIntervalSince1970: 0), offset = 0
@@ -368,7 +379,11 @@ public enum Import {
         var entries: [Entry] = []
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 0
-        while start < bytes.count, !problems.full {
+        while start < bytes.count {
+            if problems.full {
+                problems.truncated = true
+                break
+            }
             line += 1
             var end = start
             while end < bytes.count, bytes[end] != 0x0A { end += 1 }
