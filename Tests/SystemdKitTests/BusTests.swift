@@ -377,6 +377,93 @@ final class BusTests: XCTestCase {
         XCTAssertEqual(received.current.count, 2)
     }
 
+    /// Properties: Get/GetAll go through the one getter; PropertiesChanged carries the getter's
+    /// value for EMITS_CHANGE properties; the others are annotated and cannot be emitted; a getter
+    /// error becomes the error reply; a method handler can ask for the caller's euid.
+    func testPropertiesGetAndPropertiesChanged() throws {
+        let server = try Bus(address: testBus.address)
+        let count = Locked<UInt32>(7)
+        let callerUID = Locked<uid_t?>(nil)
+        let slot = try server.addObject(
+            path: Calc.path, interface: Calc.interface,
+            methods: [BusMethod("Bump", out: "u", outNames: ["count"])],
+            properties: [BusProperty("Count", signature: "u"), BusProperty("Name", signature: "s", emitsChange: false),
+                         BusProperty("Broken", signature: "b")],
+            getProperty: { name throws(SystemdError) -> BusVariant in
+                switch name {
+                case "Count": return .uint32(count.current)
+                case "Name": return .string("calc")
+                default: throw SystemdError(call: "get", errno: EIO, busErrorName: Calc.invalidArgument, message: "\(name) is broken")
+                }
+            }
+        ) { call throws(SystemdError) in
+            callerUID.withLock { $0 = try? call.senderEUID() }
+            let value = count.withLock { $0 += 1; return $0 }
+            try server.emitPropertiesChanged(path: Calc.path, interface: Calc.interface, names: ["Count"])
+            let reply = try call.makeReply()
+            try reply.append(value)
+            return reply
+        }
+        defer { withExtendedLifetime(slot) {} }
+        try server.requestName(Calc.name)
+        let serverQueue = BusQueue("server")
+        try server.attach(to: serverQueue.queue)
+
+        let client = try Bus(address: testBus.address)
+        func get(_ name: String) throws -> BusVariant? {
+            try client.call(destination: Calc.name, path: Calc.path, interface: "org.freedesktop.DBus.Properties", member: "Get") {
+                m throws(SystemdError) in try m.append(Calc.interface); try m.append(name)
+            }.readVariant()
+        }
+        XCTAssertEqual(try get("Count"), .uint32(7))
+        XCTAssertEqual(try get("Name"), .string("calc"))
+        XCTAssertThrowsError(try get("Broken")) { error in
+            XCTAssertEqual((error as? SystemdError)?.busErrorName, Calc.invalidArgument)
+            XCTAssertEqual((error as? SystemdError)?.message, "Broken is broken")
+        }
+        XCTAssertThrowsError(try get("Missing")) { error in
+            XCTAssertEqual((error as? SystemdError)?.busErrorName, "org.freedesktop.DBus.Error.UnknownProperty")
+        }
+
+        // PropertiesChanged, seen by a second connection.
+        let watcher = try Bus(address: testBus.address)
+        let watcherQueue = BusQueue("watcher")
+        let changes = Locked<[String]>([])
+        let got = expectation(description: "PropertiesChanged")
+        let match = try watcher.matchSignal(sender: nil, path: Calc.path, interface: "org.freedesktop.DBus.Properties",
+                                            member: "PropertiesChanged") { m in
+            let interface = (try? m.readString()) ?? "?"
+            let changed = (try? m.readVariantDictionary()) ?? [:]
+            let invalidated = (try? m.readStringArray()) ?? ["?"]
+            changes.withLock { $0.append("\(interface) \(changed) \(invalidated)") }
+            got.fulfill()
+        }
+        defer { watcherQueue.sync { match.cancel() } }
+        try watcher.attach(to: watcherQueue.queue)
+        let bumped = try client.call(destination: Calc.name, path: Calc.path, interface: Calc.interface, member: "Bump").readUInt32()
+        XCTAssertEqual(bumped, 8)
+        wait(for: [got], timeout: 5)
+        XCTAssertEqual(changes.current, ["\(Calc.interface) [\"Count\": SystemdKit.BusVariant.uint32(8)] []"])
+        XCTAssertEqual(callerUID.current, geteuid(), "the caller's euid, from the bus")
+
+        // Not EMITS_CHANGE: sd-bus refuses to announce it; the introspection says so.
+        XCTAssertThrowsError(try serverQueue.sync {
+            try server.emitPropertiesChanged(path: Calc.path, interface: Calc.interface, names: ["Name"])
+        }) { error in
+            XCTAssertEqual((error as? SystemdError)?.errno, EDOM)
+            XCTAssertEqual((error as? SystemdError)?.call, "sd_bus_emit_properties_changed_strv(\(Calc.interface) Name)")
+        }
+        XCTAssertNoThrow(try serverQueue.sync { try server.emitPropertiesChanged(path: Calc.path, interface: Calc.interface, names: []) })
+        let xml = try client.call(destination: Calc.name, path: Calc.path, interface: "org.freedesktop.DBus.Introspectable",
+                                  member: "Introspect").readString()
+        XCTAssertTrue(xml.contains(#"<property name="Count" type="u" access="read">"#), xml)
+        XCTAssertTrue(xml.contains(#"<property name="Name" type="s" access="read">\#n   <annotation name="org.freedesktop.DBus.Property.EmitsChangedSignal" value="false"/>"#), xml)
+        XCTAssertTrue(xml.contains(#"<arg type="u" name="count" direction="out"/>"#), xml)
+        client.close()
+        watcherQueue.sync { watcher.close() }
+        serverQueue.sync { server.close() }
+    }
+
     func testVariantDictionaryRoundTripsEveryCase() throws {
         let (server, _, serverSlot) = try startServer()
         defer { withExtendedLifetime((server, serverSlot)) {} }
