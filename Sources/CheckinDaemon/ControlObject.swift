@@ -145,7 +145,8 @@ extension Daemon {
 
     /// Sends PropertiesChanged for every property whose value differs from the last one sent.
     func publishProperties() {
-        guard engine != nil, let bus, bus.isOpen else { return }
+        // Nothing before start() took the first values (nobody could have read them yet).
+        guard engine != nil, !publishedProperties.isEmpty, let bus, bus.isOpen else { return }
         let current = controlProperties()
         let changed = ControlInterface.properties.map(\.member).filter { current[$0] != publishedProperties[$0] }
         guard !changed.isEmpty else { return }
