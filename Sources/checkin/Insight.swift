@@ -183,6 +183,7 @@ struct History: ParsableCommand {
                 }
                 if !wanted.contains(tag) { wanted.append(tag) }
             }
+            wanted.sort()
             var entries: [Entry] = [], prompts: [PromptRecord] = []
             if Insight.journalExists(paths) {
                 let store = try Insight.openForReading(paths)
@@ -227,6 +228,7 @@ struct History: ParsableCommand {
                     line += "  " + Format.pad(e.source, 12)
                     if !e.tags.isEmpty { line += "  #" + e.tags.joined(separator: " #") }
                     if let n = e.note { line += "  \"" + Format.clip(n, 40) + "\"" }
+                    while line.hasSuffix(" ") { line.removeLast() }
                     print(line)
                 }
             }
