@@ -82,7 +82,8 @@
 #     queries see earlier runs: e2e_journal only shows entries after the cursor from e2e_start.
 # 14. The manager does not attach to our session bus (dbus.service is masked, gotcha 6), so
 #     org.freedesktop.systemd1 is not on it (`busctl --user` lists no systemd); systemctl uses
-#     $XDG_RUNTIME_DIR/systemd/private and is unaffected.
+#     $XDG_RUNTIME_DIR/systemd/private and is unaffected. With E2E_DBUS_ACTIVATION=1 it does
+#     attach (gotcha 16); systemctl still uses the private socket.
 # 16. D-Bus activation through systemd (E2E_DBUS_ACTIVATION=1): dbus-daemon --systemd-activation
 #     sends ActivationRequest for a service file's SystemdService= to org.freedesktop.systemd1 on
 #     the bus, so the manager must be connected to our bus. A manager connects to its API bus only

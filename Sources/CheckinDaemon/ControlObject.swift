@@ -340,7 +340,7 @@ extension Daemon {
         }
         var said = values.sorted { $0.key.rawValue > $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         if !tags.isEmpty { said += " " + tags.sorted().map { "#\($0)" }.joined(separator: " ") }
-        logger.info("Recorded \(said) (Log)", metadata: ["checkin_event": "logged", "checkin_entry_id": .stringConvertible(id)])
+        logger.event(.logged, "Recorded \(said) (Log)", extra: ["checkin_entry_id": .stringConvertible(id)])
         emitEntryRecorded(id: id, reminder: "", source: "dbus")
         publishStatus()
         return id

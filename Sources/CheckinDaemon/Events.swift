@@ -25,6 +25,13 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
     case sleep
     case noSystemBus = "no-system-bus"
     case stopping
+    // The control interface (ControlObject.swift):
+    /// Reminders paused (Pause()).
+    case paused
+    /// The pause ended (Resume() or its time came).
+    case resumed
+    /// An entry written by Log() (CHECKIN_ENTRY_ID).
+    case logged
 
     /// Stable 128-bit ids (sd-id128 style) for the events worth finding directly.
     public var messageID: String? {

@@ -756,21 +756,20 @@ extension PromptEngine {
     /// Pauses until `end` (nil: until `resume()`), replacing any pause.
     public func pause(until end: Date?) {
         guard setPause(end.map { .until($0) } ?? .indefinitely) else { return }
-        logger.info(end.map { "Reminders paused until \(LocalFormat.dateTime($0, in: zone))" } ?? "Reminders paused until resumed",
-                    metadata: ["checkin_event": "paused"])
+        logger.event(.paused, end.map { "Reminders paused until \(LocalFormat.dateTime($0, in: zone))" } ?? "Reminders paused until resumed")
     }
 
     /// Ends the pause (nothing happens when not paused).
     public func resume() {
         guard setPause(.none) else { return }
-        logger.info("Reminders resumed", metadata: ["checkin_event": "resumed"])
+        logger.event(.resumed, "Reminders resumed")
     }
 
     /// A timed pause that has run out ends by itself (called from `tick()`, which the wake-up timer
     /// runs at the pause's end).
     func endPauseIfOver(_ now: Date) {
         guard let end = pause.end, end <= now, setPause(.none) else { return }
-        logger.info("The pause ended; reminders are back", metadata: ["checkin_event": "resumed"])
+        logger.event(.resumed, "The pause ended; reminders are back")
     }
 
     /// Sets, stores and announces the pause; false when it was already that.
