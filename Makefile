@@ -79,6 +79,10 @@ install: deps
 	install -m 0755 $(INSTALL_BIN)/checkind $(INSTALL_BIN)/checkin $(DESTDIR)$(BINDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/checkind.service > $(DESTDIR)$(USERUNITDIR)/checkind.service
 	chmod 0644 $(DESTDIR)$(USERUNITDIR)/checkind.service
+	@# D-Bus activation: a call to io.checkin.Checkin1 starts checkind.service (SystemdService=).
+	install -d $(DESTDIR)$(DBUSSERVICEDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' systemd/io.checkin.Checkin1.service > $(DESTDIR)$(DBUSSERVICEDIR)/io.checkin.Checkin1.service
+	chmod 0644 $(DESTDIR)$(DBUSSERVICEDIR)/io.checkin.Checkin1.service
 	install -m 0644 config/default.json $(DESTDIR)$(DOCDIR)/config.example.json
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	cp -R docs/. $(DESTDIR)$(DOCDIR)/
@@ -96,6 +100,7 @@ install: deps
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/checkind $(DESTDIR)$(BINDIR)/checkin $(DESTDIR)$(USERUNITDIR)/checkind.service
 	rm -f $(DESTDIR)$(MANDIR)/man1/checkin.1 $(DESTDIR)$(MANDIR)/man5/checkin.json.5 $(DESTDIR)$(MANDIR)/man8/checkind.8
+	rm -f $(DESTDIR)$(DBUSSERVICEDIR)/io.checkin.Checkin1.service
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/checkin $(DESTDIR)$(ZSHCOMPDIR)/_checkin $(DESTDIR)$(FISHCOMPDIR)/checkin.fish
 	rm -rf $(DESTDIR)$(DOCDIR)
 
