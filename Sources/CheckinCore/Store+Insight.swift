@@ -130,26 +130,11 @@ extension Store {
             values.append(.text(reminder))
         }
         let sql = """
-            SELECT id, reminder, kind, scheduled_at, delivered_at, notification_id, state, outcome_at, action, snooze_count
+            SELECT \(Store.promptColumns)
             FROM prompts\(Store.whereClause(terms)) ORDER BY scheduled_at, id
             """
-        let path = self.path
         return try withConnection { (c) throws(StoreError) in
-            try c.query(sql, values) { (s) throws(StoreError) -> PromptRecord in
-                let raw = s.text(6)
-                guard let state = PromptState(rawValue: raw) else {
-                    throw StoreError(code: .sqlite, path: path, operation: "reading prompts",
-                                     message: "the journal \(path) has a prompt in unknown state '\(raw)'")
-                }
-                return PromptRecord(
-                    id: s.text(0), reminder: s.text(1), kind: s.text(2),
-                    scheduledAt: Date(timeIntervalSince1970: s.double(3)),
-                    deliveredAt: s.optionalDouble(4).map(Date.init(timeIntervalSince1970:)),
-                    notificationID: s.optionalInt64(5).flatMap { UInt32(exactly: $0) },
-                    state: state,
-                    outcomeAt: s.optionalDouble(7).map(Date.init(timeIntervalSince1970:)),
-                    action: s.optionalText(8), snoozeCount: s.int(9))
-            }
+            try c.query(sql, values, row: decodePrompt)
         }
     }
 

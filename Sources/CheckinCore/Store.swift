@@ -376,10 +376,10 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Prompts
 
-    private static let promptColumns =
+    static let promptColumns =
         "id, reminder, kind, scheduled_at, delivered_at, notification_id, state, outcome_at, action, snooze_count"
 
-    private func decodePrompt(_ s: Statement) throws(StoreError) -> PromptRecord {
+    func decodePrompt(_ s: Statement) throws(StoreError) -> PromptRecord {
         let raw = s.text(6)
         guard let state = PromptState(rawValue: raw) else {
             throw StoreError(code: .sqlite, path: path, operation: "reading prompts",

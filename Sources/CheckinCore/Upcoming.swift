@@ -29,20 +29,35 @@ extension Config {
     public func upcoming(after now: Date, in zone: Zone, count: Int, seed: UInt64) -> [UpcomingFiring] {
         let config = withDefaultSeed(seed)
         let reminders = config.enabledReminders
-        var heads = reminders.map { $0.firing(after: now, in: zone, quietHours: quietHours, seed: seed) }
         var out: [UpcomingFiring] = []
-        while out.count < count {
-            var best: Int?
-            for (i, head) in heads.enumerated() {
-                guard let head else { continue }
-                if best == nil || head.fireAt < heads[best!]!.fireAt { best = i }
-            }
-            guard let i = best, let head = heads[i] else { break }
+        Firings.mergeEarliest(reminders.map { $0.firing(after: now, in: zone, quietHours: quietHours, seed: seed) },
+                              count: count, fireAt: \.fireAt) { i, head in
             let r = reminders[i]
             out.append(UpcomingFiring(reminder: r, at: head.fireAt, scheduled: head.scheduled,
                                       window: r.schedule.window(containing: head.scheduled, in: zone)))
-            heads[i] = r.firing(after: head.fireAt, in: zone, quietHours: quietHours, seed: seed)
+            return r.firing(after: head.fireAt, in: zone, quietHours: quietHours, seed: seed)
         }
         return out
+    }
+}
+
+public enum Firings {
+    /// Merges per-reminder sequences into one in time order: repeatedly hands the earliest head
+    /// (ties: the lowest index, i.e. config order) to `take`, which returns that sequence's next
+    /// head (nil: exhausted), until `count` were taken or every sequence is exhausted.
+    public static func mergeEarliest<Head>(_ heads: [Head?], count: Int, fireAt: (Head) -> Date,
+                                           take: (Int, Head) -> Head?) {
+        var heads = heads
+        var taken = 0
+        while taken < count {
+            var best: Int?
+            for (i, head) in heads.enumerated() {
+                guard let head else { continue }
+                if best == nil || fireAt(head) < fireAt(heads[best!]!) { best = i }
+            }
+            guard let i = best, let head = heads[i] else { return }
+            heads[i] = take(i, head)
+            taken += 1
+        }
     }
 }

@@ -847,20 +847,14 @@ extension PromptEngine {
                                        scheduled: a.record.scheduledAt))
         }
         let reminders = config.enabledReminders
-        var heads = reminders.map { effectiveFiring($0, from: nextFire[$0.id]) }
         var firings: [PlannedDelivery] = []
-        while firings.count < count {
-            var best: Int?
-            for (i, head) in heads.enumerated() {
-                guard let head else { continue }
-                if best == nil || head.fireAt < heads[best!]!.fireAt { best = i }
-            }
-            guard let i = best, let head = heads[i] else { break }
+        Firings.mergeEarliest(reminders.map { effectiveFiring($0, from: nextFire[$0.id]) }, count: count,
+                              fireAt: \.fireAt) { i, head in
             let r = reminders[i]
             firings.append(PlannedDelivery(reminder: r.id, kind: r.kind.rawValue, at: head.fireAt, scheduled: head.scheduled))
             let following = r.firing(after: head.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
                 .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
-            heads[i] = effectiveFiring(r, from: following)
+            return effectiveFiring(r, from: following)
         }
         out += firings
         // Stable: by time, open prompts before firings at the same time (they were added first).
