@@ -427,13 +427,10 @@ struct Snooze: ParsableCommand {
                 }
                 seconds = UInt64(parsed)
             }
-            let client = try DaemonClient.connect()
-            defer { client.close() }
-            let m = try client.call("Snooze") { m throws(SystemdError) in
+            print(try DaemonClient.callForString("Snooze") { m throws(SystemdError) in
                 try m.append(reminder)
                 try m.append(seconds)
-            }
-            print(try client.read("Snooze") { () throws(SystemdError) in try m.readString() })
+            })
         }
     }
 }
@@ -449,10 +446,7 @@ struct Skip: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let client = try DaemonClient.connect()
-            defer { client.close() }
-            let m = try client.call("Skip") { m throws(SystemdError) in try m.append(reminder) }
-            print(try client.read("Skip") { () throws(SystemdError) in try m.readString() })
+            print(try DaemonClient.callForString("Skip") { m throws(SystemdError) in try m.append(reminder) })
         }
     }
 }
@@ -468,10 +462,7 @@ struct Trigger: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let client = try DaemonClient.connect()
-            defer { client.close() }
-            let m = try client.call("Trigger") { m throws(SystemdError) in try m.append(reminder) }
-            let id = try client.read("Trigger") { () throws(SystemdError) in try m.readString() }
+            let id = try DaemonClient.callForString("Trigger") { m throws(SystemdError) in try m.append(reminder) }
             print("Triggered \(reminder) (prompt \(id)).")
         }
     }

@@ -64,6 +64,14 @@ struct DaemonClient {
         }
     }
 
+    /// Connects, calls `member` and returns its one string reply (Snooze, Skip, Trigger).
+    static func callForString(_ member: String, build: (BusMessage) throws(SystemdError) -> Void) throws(CLIError) -> String {
+        let client = try connect()
+        defer { client.close() }
+        let m = try client.call(member, build: build)
+        return try client.read(member) { () throws(SystemdError) in try m.readString() }
+    }
+
     /// Reads a reply; a reply of an unexpected shape is an error (exit 1).
     func read<T>(_ member: String, _ body: () throws(SystemdError) -> T) throws(CLIError) -> T {
         do {

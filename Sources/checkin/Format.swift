@@ -101,13 +101,4 @@ enum Format {
         let flat = s.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count <= n ? flat : String(flat.prefix(n - 1)) + "…"
     }
-
-    /// "YYYY-MM-DD" (local midnight) or a relative "7d", "12h", "30m" before now.
-    static func parseSince(_ text: String, now: Date, zone: Zone) -> Date? {
-        if let date = CivilDate.parse(text) {
-            return zone.date(CivilDateTime(date: date, hour: 0, minute: 0, second: 0))
-        }
-        guard let seconds = DurationText.parse(text) else { return nil }
-        return now.addingTimeInterval(-TimeInterval(seconds))
-    }
 }
