@@ -51,7 +51,11 @@ let package = Package(
             ]
         ),
         // Helpers that own real processes in tests (private dbus-daemon, scripted peers).
-        .target(name: "CheckinTestSupport", path: "Tests/Support"),
+        .target(
+            name: "CheckinTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
         .testTarget(name: "CheckinCoreTests", dependencies: ["CheckinCore"]),
         .testTarget(name: "SystemdKitTests", dependencies: ["SystemdKit", "CheckinTestSupport"]),
         .testTarget(

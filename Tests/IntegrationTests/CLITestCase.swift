@@ -43,9 +43,12 @@ class CLITestCase: XCTestCase {
             "XDG_DATA_HOME": dir.appendingPathComponent("data").path,
             "TZ": "UTC",
             "PATH": "/usr/bin:/bin",
-            "DBUS_SESSION_BUS_ADDRESS": "unix:path=\(dir.path)/no-bus",
+            "DBUS_SESSION_BUS_ADDRESS": sessionBusAddress,
         ]
     }
+
+    /// No session bus by default: `status` must say the daemon is not running.
+    var sessionBusAddress: String { "unix:path=\(dir.path)/no-bus" }
 
     func checkin(_ args: [String], env extra: [String: String] = [:]) throws -> Result {
         try run(Self.binDirectory.appendingPathComponent("checkin"), args, env: baseEnvironment.merging(extra) { _, new in new })

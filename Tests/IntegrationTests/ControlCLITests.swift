@@ -8,59 +8,31 @@ import XCTest
 /// The real `checkin` binary's control commands (status, next, pause, resume, snooze, skip,
 /// trigger, reload) against a real daemon on a private bus (in-process, manual clock at Monday
 /// 2026-03-02 09:59 UTC): exact output and exit codes.
-final class ControlCLITests: XCTestCase {
-    var dir: URL!
+final class ControlCLITests: CLITestCase {
     var h: DaemonHarness?
     let notRunning = "checkin: checkind is not running; start it with: systemctl --user start checkind\n"
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("checkin-ctl-cli-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
 
     override func tearDownWithError() throws {
         h?.stop()
         h = nil
-        try? FileManager.default.removeItem(at: dir)
+        try super.tearDownWithError()
     }
 
-    static var binDirectory: URL {
-        let bundle = Bundle(for: ControlCLITests.self).bundleURL
-        return [bundle, bundle.deletingLastPathComponent()].first {
-            FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("checkin").path)
-        } ?? bundle
-    }
+    /// The harness's bus, once a daemon runs.
+    override var sessionBusAddress: String { h?.bus.address ?? super.sessionBusAddress }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs checkin with the harness's bus (or `bus`) as the session bus.
-    func checkin(_ args: [String], bus: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binDirectory.appendingPathComponent("checkin")
-        p.arguments = args
-        p.environment = [
-            "HOME": dir.path,
-            "XDG_CONFIG_HOME": dir.appendingPathComponent("config").path,
-            "XDG_DATA_HOME": dir.appendingPathComponent("data").path,
-            "TZ": "UTC",
-            "PATH": "/usr/bin:/bin",
-            "DBUS_SESSION_BUS_ADDRESS": bus ?? h?.bus.address ?? "unix:path=\(dir.path)/no-bus",
-        ]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let r = Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    /// Every run's text output must fit 80 columns.
+    override func checkin(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        let r = try super.checkin(args, env: env)
         for line in r.stdout.split(separator: "\n") where !args.contains("--json") {
             XCTAssertLessThanOrEqual(line.count, 80, "wider than 80 columns: \(line)")
         }
         return r
+    }
+
+    /// Runs checkin with `bus` as the session bus.
+    func checkin(_ args: [String], bus: String) throws -> Result {
+        try checkin(args, env: ["DBUS_SESSION_BUS_ADDRESS": bus])
     }
 
     func startDaemon(adjust: ((inout DaemonOptions) -> Void)? = nil) throws -> DaemonHarness {

@@ -17,37 +17,6 @@ final class ManualClock: @unchecked Sendable {
     }
 }
 
-/// A log handler that keeps every entry, so tests can assert the CHECKIN_* fields.
-final class LogRecorder: @unchecked Sendable {
-    struct Record {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-    private let lock = NSLock()
-    private var records: [Record] = []
-    var all: [Record] { lock.withLock { records } }
-    func append(_ r: Record) { lock.withLock { records.append(r) } }
-    func events(_ name: String) -> [Record] { all.filter { $0.metadata["checkin_event"] == name } }
-
-    struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            var flat: [String: String] = [:]
-            for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { flat[k] = "\(v)" }
-            recorder.append(Record(level: event.level, message: "\(event.message)", metadata: flat))
-        }
-    }
-
-    var logger: Logger { Logger(label: "checkind-test") { _ in Handler(recorder: self) } }
-}
-
 /// Real components in CI; outside CI a missing one skips the test.
 func requireRealComponents() throws {
     do {

@@ -5,33 +5,6 @@ import Logging
 import SystemdKit
 import XCTest
 
-/// Log lines of one test, captured from a swift-log `Logger`.
-final class CapturedLog: @unchecked Sendable {
-    let lines = Locked<[(level: Logger.Level, message: String)]>([])
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(sink: self) }
-    }
-
-    func count(containing text: String) -> Int { lines.current.filter { $0.message.contains(text) }.count }
-
-    var dump: String { lines.current.map { "\($0.level): \($0.message)" }.joined(separator: "\n") }
-
-    struct Handler: LogHandler {
-        let sink: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            sink.lines.withLock { $0.append((level, message.description)) }
-        }
-    }
-}
-
 /// A scripted service from Tests/Fixtures/activity_services.py, playing one role.
 final class ServicePeer {
     let process: ScriptedProcess
@@ -74,7 +47,7 @@ class ActivityTestCase: XCTestCase {
     var bus: Bus!
     var system: Bus?
     var peers: [ServicePeer] = []
-    let log = CapturedLog()
+    let log = LogRecorder()
     let events = Locked<[ActivityEvent]>([])
 
     override func setUpWithError() throws {
