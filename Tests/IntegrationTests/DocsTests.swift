@@ -4,9 +4,18 @@ import Foundation
 import XCTest
 
 /// The documentation names what the code does.
-final class DocsTests: XCTestCase {
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+final class DocsTests: CLITestCase {
+    /// checkind(8) is written by hand: it must name every option `checkind --help` lists.
+    func testDaemonManualNamesEveryOption() throws {
+        let help = try run(Self.binDirectory.appendingPathComponent("checkind"), ["--help"], env: baseEnvironment)
+        XCTAssertEqual(help.status, 0)
+        let options = Set(help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," })
+            .filter { $0.hasPrefix("--") }.map(String.init))
+        XCTAssertEqual(options, ["--config", "--data-dir", "--version", "--help"])
+        let page = try String(contentsOf: Self.repoRoot.appendingPathComponent("man/checkind.8"), encoding: .utf8)
+        for option in options {
+            XCTAssertTrue(page.contains("Fl -\(option.dropFirst(2))"), "man/checkind.8 does not document \(option)")
+        }
     }
 
     func testJournalDocumentListsEveryEvent() throws {
