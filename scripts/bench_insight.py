@@ -144,7 +144,7 @@ def status_times(checkin, env, tmp):
                 '<busconfig><type>session</type><listen>unix:dir=%s</listen><auth>EXTERNAL</auth>'
                 '<policy context="default"><allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/></policy></busconfig>\n' % tmp)
     bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     daemon = None
     try:
         address = bus.stdout.readline().strip()
