@@ -94,21 +94,3 @@ struct ConfigCommand: ParsableCommand {
         }
     }
 }
-
-extension Format {
-    /// `text` wrapped at spaces to lines of at most `width` columns, each starting with `indent`
-    /// (a word longer than a line stays whole).
-    static func wrap(_ text: String, width: Int, indent: String) -> String {
-        var lines: [String] = []
-        var line = indent
-        for word in text.split(separator: " ") {
-            if line.count > indent.count, line.count + 1 + word.count > width {
-                lines.append(line)
-                line = indent
-            }
-            line += (line.count > indent.count ? " " : "") + word
-        }
-        if line.count > indent.count { lines.append(line) }
-        return lines.joined(separator: "\n")
-    }
-}
