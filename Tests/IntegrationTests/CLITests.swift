@@ -149,9 +149,24 @@ final class CLITests: CLITestCase {
         let text = try checkin(["history"])
         XCTAssertEqual(text.status, 0)
         let lines = text.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines.count, 3)
         XCTAssertTrue(lines[0].hasPrefix("Entries since "))
-        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety 2  cli           #outside #work  \"a \"quoted\" walk\""), String(lines[1]))
+        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety 2  cli           #outside #work"), String(lines[1]))
+        XCTAssertEqual(lines[2], "      \"a \"quoted\" walk\"")
+    }
+
+    func testHistoryFitsEightyColumnsWithManyTagsAndALongNote() throws {
+        let note = "A long note about the walk by the river with the dog,\nthe rain and everything else that happened"
+        let r = try checkin(["log", "--mood", "4", "--note", note] + ["work", "coffee", "outside", "family", "friends"].flatMap { ["--tag", $0] })
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let h = try checkin(["history"])
+        let lines = h.stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(lines.count, 4, h.stdout)
+        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety -  cli"), h.stdout)
+        XCTAssertEqual(lines[2], "      #coffee #family #friends #outside #work")
+        XCTAssertEqual(lines[3], "      \"A long note about the walk by the river with the dog, the rain and")
+        XCTAssertEqual(lines[4], "       everything else that happened\"")
+        for line in h.stdout.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
     }
 
     func testACorruptJournalIsReportedAndLeftAlone() throws {

@@ -46,7 +46,8 @@ final class InsightCLITests: CLITestCase {
         XCTAssertEqual(all.stdout, """
             Entries from 2026-03-01 00:00 to 2026-03-08 00:00:
               2026-03-01 09:00  mood 3  anxiety 2  cli           #work
-              2026-03-02 20:00  mood 4  anxiety -  cli           #outside  "walk, then tea"
+              2026-03-02 20:00  mood 4  anxiety -  cli           #outside
+                  "walk, then tea"
               2026-03-03 09:00  mood 2  anxiety 4  cli           #coffee #work
               2026-03-04 10:00  mood 4  anxiety 2  notification  #work
 
