@@ -182,6 +182,21 @@ final class InsightCLITests: CLITestCase {
 
         """
 
+    func testStatsTagTableShowsLongTagsWithinEightyColumns() throws {
+        let long = "a-tag-of-thirty-five-characters-xyz"
+        var csv = "time,mood,anxiety,note,tags,source\n"
+        for day in 10...19 {
+            csv += "2026-03-\(day)T09:00:00+00:00,\(1 + day % 5),2,,\(day % 2 == 0 ? long : "short"),cli\n"
+        }
+        XCTAssertEqual(try checkin(["import", try write(csv, "tags.csv")]).status, 0)
+        let r = try checkin(["stats", "--since", "2026-03-10", "--until", "2026-03-20"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        for line in lines { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  #\(long)  ") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  tag      ") && $0.hasSuffix("days with  without    mood  anxiety") }, r.stdout)
+    }
+
     func testStatsJSON() throws {
         try seed()
         let r = try checkin(["stats", "--json", "--since", "2026-03-01", "--until", "2026-03-03"])
