@@ -99,12 +99,27 @@ public struct Config: Hashable, Sendable {
     public var quietHours: [TimeWindow]
     /// Where it came from: a file path, or "(built-in default)".
     public var source: String
+    /// The person's own questionnaires (`questionnaires`); the shipped ones are always available too.
+    public var questionnaires: [Questionnaire] = []
+    /// Reminders of type "questionnaire", kept apart from `reminders` until the daemon asks them.
+    public var questionnaireReminders: [QuestionnaireReminder] = []
+    /// Things the person moderates (`tracked`); none by default.
+    public var tracked: [TrackedItem] = []
+    /// `nudges`; nil when the config has none (then nothing is ever suggested).
+    public var nudges: NudgeSettings?
 
     public static let builtInSource = "(built-in default)"
 
     public var enabledReminders: [Reminder] { reminders.filter(\.enabled) }
 
     public func reminder(id: String) -> Reminder? { reminders.first { $0.id == id } }
+
+    /// The shipped questionnaires, then the config's.
+    public var allQuestionnaires: [Questionnaire] { Questionnaire.shipped + questionnaires }
+
+    public func questionnaire(named name: String) -> Questionnaire? { allQuestionnaires.first { $0.name == name } }
+
+    public func trackedItem(named name: String) -> TrackedItem? { tracked.first { $0.name == name } }
 }
 
 // MARK: - Errors
@@ -244,12 +259,15 @@ public enum ConfigLoader {
 struct ConfigValidator {
     let file: String
     var issues: [ConfigIssue] = []
+    /// The shipped questionnaires and the config's, once `questionnaires` is read (reminders name them).
+    var knownQuestionnaires: [Questionnaire] = Questionnaire.shipped
 
     init(file: String) { self.file = file }
 
-    static let topKeys = ["version", "quietHours", "reminders"]
+    static let topKeys = ["version", "quietHours", "reminders", "questionnaires", "tracked", "nudges"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
-                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp"]
+                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
+                               "questionnaire"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -460,7 +478,8 @@ struct ConfigValidator {
         return s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
     }
 
-    mutating func reminder(_ node: ConfigValue.Node, _ path: String, index: Int) -> Reminder? {
+    /// The reminder, and the questionnaire's name when it is of type "questionnaire".
+    mutating func reminder(_ node: ConfigValue.Node, _ path: String, index: Int) -> (Reminder, String?)? {
         guard let m = members(node, path, known: Self.reminderKeys) else { return nil }
         let before = issues.count
 
@@ -476,18 +495,41 @@ struct ConfigValidator {
         }
 
         var kind = ReminderKind.mood
+        // A questionnaire reminder is parsed like a break (no scale, no follow-up) and returned
+        // apart; ReminderKind stays mood/break until the daemon asks questionnaires.
+        var isQuestionnaire = false
         if let n = m["type"] {
             if let s = string(n, "\(path).type") {
-                if let k = ReminderKind(rawValue: s) { kind = k } else {
-                    var message = "\(JSONText.quote(s)) is not a reminder type; expected \"mood\" or \"break\""
-                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue)) {
+                if s == "questionnaire" {
+                    isQuestionnaire = true
+                    kind = .break
+                } else if let k = ReminderKind(rawValue: s) { kind = k } else {
+                    var message = "\(JSONText.quote(s)) is not a reminder type; expected \"mood\", \"break\" or \"questionnaire\""
+                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue) + ["questionnaire"]) {
                         message += " (did you mean \(JSONText.quote(near))?)"
                     }
                     issue(n, "\(path).type", message)
                 }
             }
         } else {
-            issue(node, "\(path).type", "missing; expected \"mood\" or \"break\"")
+            issue(node, "\(path).type", "missing; expected \"mood\", \"break\" or \"questionnaire\"")
+        }
+        var questionnaire: Questionnaire?
+        if let n = m["questionnaire"] {
+            if !isQuestionnaire {
+                issue(n, "\(path).questionnaire", "only reminders of type \"questionnaire\" name a questionnaire")
+            } else if let s = string(n, "\(path).questionnaire") {
+                if let q = knownQuestionnaires.first(where: { $0.name == s }) { questionnaire = q } else {
+                    var message = "\(JSONText.quote(s)) is not a questionnaire; expected one of "
+                        + knownQuestionnaires.map { JSONText.quote($0.name) }.joined(separator: ", ")
+                    if let near = Suggest.nearest(to: s, in: knownQuestionnaires.map(\.name)) {
+                        message += " (did you mean \(JSONText.quote(near))?)"
+                    }
+                    issue(n, "\(path).questionnaire", message)
+                }
+            }
+        } else if isQuestionnaire {
+            issue(node, "\(path).questionnaire", "missing; a questionnaire reminder names what it asks, e.g. \"questionnaire\": \"phq2\"")
         }
 
         var daySet = Weekdays.all
@@ -554,13 +596,13 @@ struct ConfigValidator {
         let isMood = kind == .mood
         var question: Question? = isMood
             ? Question(measure: .mood, title: "How are you feeling?", scale: Self.defaultMoodScale) : nil
-        var title = isMood ? "How are you feeling?" : "Time for a break"
+        var title = isMood ? "How are you feeling?" : questionnaire.map { $0.title } ?? "Time for a break"
         if let n = m["title"], let s = string(n, "\(path).title") {
             if s.trimmedASCII.isEmpty { issue(n, "\(path).title", "empty; expected the notification's heading") }
             title = s
             question?.title = s
         }
-        var message = isMood ? "" : "Stand up, stretch and rest your eyes for a few minutes."
+        var message = isMood ? "" : questionnaire.map { $0.intro } ?? "Stand up, stretch and rest your eyes for a few minutes."
         if let n = m["message"], let s = string(n, "\(path).message") { message = s }
 
         if let n = m["scale"] {
@@ -605,9 +647,10 @@ struct ConfigValidator {
         }
 
         guard issues.count == before, let schedule else { return nil }
-        return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
-                        expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
-                        question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp)
+        let r = Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
+                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
+                         question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp)
+        return (r, questionnaire?.name)
     }
 
     /// "\"a\", \"b\" or \"c\"" (or "... and ...").
@@ -695,7 +738,15 @@ struct ConfigValidator {
                 if let w = window(node, path, allowMidnight: true) { quiet.append(w) }
             }
         }
+        var own: [Questionnaire] = []
+        if let n = m["questionnaires"] { own = questionnaires(n, "questionnaires") }
+        knownQuestionnaires = Questionnaire.shipped + own
+        var tracked: [TrackedItem] = []
+        if let n = m["tracked"] { tracked = self.tracked(n, "tracked") }
+        var nudges: NudgeSettings?
+        if let n = m["nudges"] { nudges = self.nudges(n, "nudges") }
         var reminders: [Reminder] = []
+        var questionnaireReminders: [QuestionnaireReminder] = []
         guard let rNode = m["reminders"] else {
             issue(root, "reminders", "missing; expected a list of reminders (see config/default.json)")
             return nil
@@ -707,7 +758,7 @@ struct ConfigValidator {
         if items.isEmpty { issue(rNode, "reminders", "empty; expected at least one reminder") }
         var seen: [String: Int] = [:]
         for (i, item) in items.enumerated() {
-            guard let r = reminder(item, "reminders[\(i)]", index: i) else { continue }
+            guard let (r, questionnaire) = reminder(item, "reminders[\(i)]", index: i) else { continue }
             if let first = seen[r.id] {
                 var idNode = item
                 if case .object(let members) = item.value, let n = members.first(where: { $0.key == "id" }) { idNode = n.node }
@@ -715,16 +766,32 @@ struct ConfigValidator {
                 continue
             }
             seen[r.id] = i
-            reminders.append(r)
+            if let questionnaire {
+                questionnaireReminders.append(QuestionnaireReminder(r, questionnaire: questionnaire))
+            } else {
+                reminders.append(r)
+            }
         }
         guard issues.isEmpty else { return nil }
         // A schedule that never fires (all its times inside quiet hours) is a mistake worth reporting.
-        for (i, r) in reminders.enumerated() where r.enabled {
-            if !Self.canFire(r.schedule, quietHours: quiet) {
-                issue(items[i], "reminders[\(i)]", "never fires: every time of \(JSONText.quote(r.id)) falls inside quietHours")
+        for (i, item) in items.enumerated() {
+            guard case .object(let members) = item.value,
+                  let idNode = members.first(where: { $0.key == "id" })?.node, case .string(let id) = idNode.value,
+                  let schedule = reminders.first(where: { $0.id == id && $0.enabled })?.schedule
+                    ?? questionnaireReminders.first(where: { $0.id == id && $0.enabled })?.schedule else { continue }
+            if !Self.canFire(schedule, quietHours: quiet) {
+                issue(item, "reminders[\(i)]", "never fires: every time of \(JSONText.quote(id)) falls inside quietHours")
             }
         }
-        return Config(reminders: reminders, quietHours: quiet, source: file)
+        guard issues.isEmpty else { return nil }
+        var config = Config(reminders: reminders, quietHours: quiet, source: file)
+        config.questionnaires = own
+        config.questionnaireReminders = questionnaireReminders
+        config.tracked = tracked
+        config.nudges = nudges
+        checkNudgeScale(nudges, config, root: m)
+        guard issues.isEmpty else { return nil }
+        return config
     }
 
     /// `"calendar": "Mon..Fri *-*-* 09:00"` or a list of expressions (systemd.time(7)).

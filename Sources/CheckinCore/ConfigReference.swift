@@ -33,6 +33,12 @@ public enum ConfigReference {
             ConfigKey("quietHours", "list of windows", "none",
                       "No reminder fires inside these windows, e.g. [\"22:00-07:00\"] (a window may cross midnight)."),
             ConfigKey("reminders", "list of reminders", "required", "At least one reminder."),
+            ConfigKey("questionnaires", "list of questionnaires", "none",
+                      "Your own questionnaires, besides the shipped phq2, gad2 and who5; see QUESTIONNAIRES."),
+            ConfigKey("tracked", "list of tracked items", "none",
+                      "Things you moderate, with your own plan (checkin use); see TRACKED ITEMS. Nothing is suggested."),
+            ConfigKey("nudges", "object", "none",
+                      "A suggestion in your own words to contact someone when your mood has been low; see NUDGES."),
         ])
 
     public static let reminder = ConfigSection(
@@ -41,7 +47,8 @@ public enum ConfigReference {
         keys: [
             ConfigKey("id", "string", "required",
                       "Unique; lower-case letters, digits, - and _; starts with a letter. The CLI and the D-Bus interface name reminders by it."),
-            ConfigKey("type", "\"mood\" or \"break\"", "required", "A check-in that asks questions, or a break reminder."),
+            ConfigKey("type", "\"mood\", \"break\" or \"questionnaire\"", "required",
+                      "A check-in that asks questions, a break reminder, or a questionnaire (named by questionnaire)."),
             ConfigKey("title", "string", "\"How are you feeling?\" / \"Time for a break\"",
                       "The notification's heading (for mood: the question)."),
             ConfigKey("message", "string", "\"\" / \"Stand up, stretch and rest your eyes for a few minutes.\"",
@@ -67,6 +74,8 @@ public enum ConfigReference {
                       "Up to this much random delay after each scheduled time (0s to 1d), like systemd's RandomizedDelaySec=."),
             ConfigKey("catchUp", "\"latest\" or \"none\"", "\"latest\"",
                       "Firings missed while checkind was stopped or the machine slept: show the latest one late if its window is still open, or only record them as missed. Never a backlog."),
+            ConfigKey("questionnaire", "name", "required for type questionnaire",
+                      "The questionnaire a questionnaire reminder asks: \"phq2\", \"gad2\", \"who5\" or one of yours."),
         ])
 
     public static let random = ConfigSection(
@@ -99,12 +108,73 @@ public enum ConfigReference {
             ConfigKey("scale", "scale", "1-5 labelled", "The answer buttons."),
         ])
 
-    public static let sections = [top, reminder, random, scale, question]
+    public static let questionnaire = ConfigSection(
+        title: "QUESTIONNAIRES",
+        intro: "Each object of the questionnaires list. Every item is answered with one of the options; the total is the sum of their values. Shipped: phq2, gad2, who5 (docs/QUESTIONNAIRES.md).",
+        keys: [
+            ConfigKey("name", "string", "required",
+                      "Unique, not a shipped name; lower-case letters, digits, - and _. checkin log --questionnaire names it."),
+            ConfigKey("title", "string", "the name", "The heading shown with scores."),
+            ConfigKey("intro", "string", "\"\"", "The stem shown before the items, e.g. \"Over the last week…\"."),
+            ConfigKey("items", "list of strings or items", "required", "At least one item: its text, or {\"text\": \"…\"}."),
+            ConfigKey("options", "list of options", "required",
+                      "At least 2, in ascending order of value, each value once; see OPTIONS."),
+            ConfigKey("threshold", "object", "none", "A total that is worth noticing, with your own words; see THRESHOLDS."),
+            ConfigKey("scoring", "\"sum\"", "\"sum\"", "The total is the sum of the chosen options' values."),
+        ])
+
+    public static let questionnaireItem = ConfigSection(
+        title: "ITEMS",
+        intro: "An item of a questionnaire written as an object (a plain string is its text).",
+        keys: [ConfigKey("text", "string", "required", "What the item asks.")])
+
+    public static let questionnaireOption = ConfigSection(
+        title: "OPTIONS",
+        intro: "One answer option, shared by every item of the questionnaire.",
+        keys: [
+            ConfigKey("value", "number 0-100", "required", "What the option scores."),
+            ConfigKey("label", "string", "required", "What the option says, e.g. \"Several days\"."),
+        ])
+
+    public static let threshold = ConfigSection(
+        title: "THRESHOLDS",
+        intro: "The object of a questionnaire's threshold key: exactly one of atOrAbove and atOrBelow, inside the possible totals.",
+        keys: [
+            ConfigKey("atOrAbove", "number", "none", "Reached when the total is at or above it."),
+            ConfigKey("atOrBelow", "number", "none", "Reached when the total is at or below it."),
+            ConfigKey("text", "string", "required", "Your own words, shown when it is reached."),
+        ])
+
+    public static let tracked = ConfigSection(
+        title: "TRACKED ITEMS",
+        intro: "Each object of the tracked list. Every limit is optional and yours: checkin suggests no amount.",
+        keys: [
+            ConfigKey("name", "string", "required", "Unique; lower-case letters, digits, - and _ (checkin use NAME)."),
+            ConfigKey("unit", "string", "none", "What one counts, e.g. \"cup\"."),
+            ConfigKey("maxPerDay", "number", "none", "Your own daily limit; days over it are counted."),
+            ConfigKey("maxDaysInARow", "number 1-366", "none", "After that many days in a row with use you planned a break."),
+            ConfigKey("breakDaysPerWeek", "number 1-7", "none", "Days without use you planned per ISO week."),
+        ])
+
+    public static let nudges = ConfigSection(
+        title: "NUDGES",
+        intro: "When the 14-day mean mood is at or below moodAtOrBelow, or a questionnaire reaches its threshold, your contact text is shown, at most once per every. Nothing is sent anywhere.",
+        keys: [
+            ConfigKey("enabled", "boolean", "true", "false keeps the settings without nudging."),
+            ConfigKey("moodAtOrBelow", "number on the mood scale", "none", "The 14-day mean mood that brings a nudge."),
+            ConfigKey("every", "duration", "\"14d\"", "At most one nudge per this period (1d to 366d)."),
+            ConfigKey("contact", "string", "required", "Your own words, the only text a nudge shows, e.g. who to call."),
+        ])
+
+    public static let sections = [top, reminder, random, scale, question, questionnaire, questionnaireItem,
+                                  questionnaireOption, threshold, tracked, nudges]
 
     /// The keys ConfigValidator accepts, per section (what the tests compare against).
     static let validatorKeys: [[String]] = [
         ConfigValidator.topKeys, ConfigValidator.reminderKeys, ConfigValidator.randomKeys,
-        ConfigValidator.scaleKeys, ConfigValidator.questionKeys,
+        ConfigValidator.scaleKeys, ConfigValidator.questionKeys, ConfigValidator.questionnaireKeys,
+        ConfigValidator.questionnaireItemKeys, ConfigValidator.questionnaireOptionKeys, ConfigValidator.thresholdKeys,
+        ConfigValidator.trackedKeys, ConfigValidator.nudgeKeys,
     ]
 
     // MARK: - checkin.json(5)

@@ -173,7 +173,7 @@ public struct Entry: Sendable, Equatable {
 /// daemon write concurrently.
 public final class Store: @unchecked Sendable {
     /// The schema this build creates and understands (`PRAGMA user_version`).
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public let path: String
     /// The schema version of the open file (always `currentSchemaVersion` after a successful init).
@@ -358,6 +358,38 @@ public final class Store: @unchecked Sendable {
                 key   TEXT PRIMARY KEY NOT NULL,
                 value TEXT NOT NULL
             ) WITHOUT ROWID;
+            """),
+        // Questionnaire responses (one row per completed response, its answers per item) and uses
+        // of tracked items.
+        (2, """
+            CREATE TABLE questionnaire_responses (
+                id            INTEGER PRIMARY KEY,
+                questionnaire TEXT NOT NULL CHECK (questionnaire <> ''),   -- 'phq2', or a config name
+                started_at    REAL NOT NULL,                               -- unix seconds
+                completed_at  REAL NOT NULL CHECK (completed_at >= started_at),
+                utc_offset    INTEGER NOT NULL CHECK (utc_offset BETWEEN -86400 AND 86400),
+                total         INTEGER NOT NULL,
+                source        TEXT NOT NULL,                               -- 'notification' | 'cli' | 'import'
+                prompt_id     TEXT REFERENCES prompts(id)
+            );
+            CREATE INDEX questionnaire_responses_completed_at ON questionnaire_responses(completed_at);
+
+            CREATE TABLE questionnaire_answers (
+                response_id INTEGER NOT NULL REFERENCES questionnaire_responses(id) ON DELETE CASCADE,
+                item        INTEGER NOT NULL CHECK (item >= 0),            -- 0-based item index
+                value       INTEGER NOT NULL CHECK (value BETWEEN 0 AND 100),
+                PRIMARY KEY (response_id, item)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE uses (
+                id         INTEGER PRIMARY KEY,
+                item       TEXT NOT NULL CHECK (item <> ''),               -- a tracked item's name
+                amount     REAL NOT NULL CHECK (amount > 0),
+                used_at    REAL NOT NULL,                                  -- unix seconds
+                utc_offset INTEGER NOT NULL CHECK (utc_offset BETWEEN -86400 AND 86400),
+                source     TEXT NOT NULL                                   -- 'cli' | 'notification' | 'import'
+            );
+            CREATE INDEX uses_used_at ON uses(used_at);
             """),
     ]
 

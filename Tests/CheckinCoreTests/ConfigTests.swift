@@ -346,7 +346,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(found, [
             "config.json:2:18: quietHours[0]: \"22:00-31:00\" is not a time window; expected \"HH:MM-HH:MM\", e.g. \"22:00-07:00\"",
             "config.json:4:13: reminders[0].id: \"Mood\" is not a valid id; expected lower-case letters, digits, '-' and '_', starting with a letter (at most 64)",
-            "config.json:4:29: reminders[0].type: \"moood\" is not a reminder type; expected \"mood\" or \"break\" (did you mean \"mood\"?)",
+            "config.json:4:29: reminders[0].type: \"moood\" is not a reminder type; expected \"mood\", \"break\" or \"questionnaire\" (did you mean \"mood\"?)",
             "config.json:5:44: reminders[1].every: \"10s\" is out of range; expected 1m to 1d",
             "config.json:5:60: reminders[1].scale: only mood check-ins have a scale",
             "config.json:6:91: reminders[2].scale.labels: 2 labels for 5 points (1-5); expected one label per point",

@@ -84,15 +84,15 @@ final class StoreTests: XCTestCase {
 
     // MARK: Creation, modes, pragmas
 
-    func testFreshDatabaseHasSchemaV1WALAndPrivateModes() throws {
+    func testFreshDatabaseHasSchemaV2WALAndPrivateModes() throws {
         let store = try Store(path: dbPath)
-        XCTAssertEqual(store.schemaVersion, 1)
-        XCTAssertEqual(Store.currentSchemaVersion, 1)
+        XCTAssertEqual(store.schemaVersion, 2)
+        XCTAssertEqual(Store.currentSchemaVersion, 2)
         XCTAssertEqual(try store.pragma("journal_mode"), "wal")
         XCTAssertEqual(try store.pragma("synchronous"), "2")   // FULL
         XCTAssertEqual(try store.pragma("foreign_keys"), "1")
         XCTAssertEqual(try store.pragma("busy_timeout"), "5000")
-        XCTAssertEqual(try store.pragma("user_version"), "1")
+        XCTAssertEqual(try store.pragma("user_version"), "2")
         try store.insertEntry(Entry(recordedAt: t(1000), utcOffset: 0, mood: 50, source: "cli"))
 
         XCTAssertEqual(mode(root.appendingPathComponent("checkin").path), 0o700)
@@ -123,7 +123,7 @@ final class StoreTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: dbPath, contents: nil))
         XCTAssertEqual(chmod(dbPath, 0o644), 0)
         let store = try Store(path: dbPath)
-        XCTAssertEqual(store.schemaVersion, 1)
+        XCTAssertEqual(store.schemaVersion, 2)
         XCTAssertEqual(mode(dir), 0o700)
         XCTAssertEqual(mode(dbPath), 0o600)
     }
@@ -350,7 +350,7 @@ final class StoreTests: XCTestCase {
         store = nil   // deinit closes
 
         let again = try Store(path: dbPath, createIfMissing: false)
-        XCTAssertEqual(again.schemaVersion, 1)
+        XCTAssertEqual(again.schemaVersion, 2)
         XCTAssertEqual(try again.prompt(id: prompt.id), prompt)
         XCTAssertEqual(try again.entries(since: nil, until: nil),
                        [Entry(id: id, recordedAt: t(600), utcOffset: 60, mood: 1, note: "kept", tags: ["x"],
@@ -473,7 +473,7 @@ final class StoreTests: XCTestCase {
         try Store(path: dbPath).close()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: dbPath))
         // user_version is the big-endian 32-bit integer at offset 60 of the header.
-        bytes.replaceSubrange(60..<64, with: [0, 0, 0, 2])
+        bytes.replaceSubrange(60..<64, with: [0, 0, 0, 3])
         try bytes.write(to: URL(fileURLWithPath: dbPath))
 
         let error = expectError(.newerSchema) { _ = try Store(path: dbPath) }
