@@ -609,7 +609,8 @@ public enum StatsReport {
 
     // MARK: JSON
 
-    public static func json(_ s: Stats, zone: Zone) -> String {
+    /// `extra`: more members ("\"name\":value") appended to the object (questionnaires, tracked).
+    public static func json(_ s: Stats, zone: Zone, extra: [String] = []) -> String {
         func time(_ d: Date?) -> String { d.map { JSONText.quote(LocalFormat.iso8601($0, in: zone)) } ?? "null" }
         func day(_ d: CivilDate?) -> String { d.map { JSONText.quote($0.description) } ?? "null" }
         func num(_ x: Double?) -> String { NumberText.json(x) }
@@ -655,6 +656,7 @@ public enum StatsReport {
                 + "\"anxietyDifference\":\(num(t.anxietyDifference))}"
         }.joined(separator: ",") + "]")
         parts.append("\"tagsLeftOut\":\(s.tagsLeftOut)")
+        parts += extra
         return "{" + parts.joined(separator: ",") + "}"
     }
 }

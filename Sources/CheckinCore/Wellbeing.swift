@@ -136,7 +136,8 @@ public enum Moderation {
     /// The report of `item` over [firstDay, today] (today: `now` in `zone`). Uses of other items
     /// are ignored.
     public static func report(_ item: TrackedItem, uses: [UseRecord], firstDay: CivilDate?, now: Date, zone: Zone) -> ModerationReport {
-        let mine = uses.filter { $0.item == item.name && $0.usedAt <= now }
+        // By local day, not instant: a use later today still counts for today.
+        let mine = uses.filter { $0.item == item.name }
         let today = zone.civil(now).date.daysSinceEpoch
         var first = firstDay?.daysSinceEpoch ?? mine.map { LocalDay.number($0.usedAt, $0.utcOffset) }.min() ?? today
         first = min(first, today)

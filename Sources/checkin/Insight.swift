@@ -69,6 +69,17 @@ enum Insight {
         }
     }
 
+    /// The shipped questionnaires and the config's; only the shipped ones (after a warning) when
+    /// the config is invalid.
+    static func questionnaires(_ paths: Paths) -> [Questionnaire] {
+        (try? paths.loadConfig())?.allQuestionnaires ?? Questionnaire.shipped
+    }
+
+    /// The config's tracked items (none when it is invalid).
+    static func trackedItems(_ paths: Paths) -> [TrackedItem] {
+        (try? paths.loadConfig())?.tracked ?? []
+    }
+
     /// Writes all of `text` to file descriptor `fd`; false (errno set) on failure.
     static func writeAll(_ fd: Int32, _ text: String) -> Bool {
         var copy = text
@@ -185,12 +196,18 @@ struct History: ParsableCommand {
             }
             wanted.sort()
             var entries: [Entry] = [], prompts: [PromptRecord] = []
+            var responses: [QuestionnaireResponse] = [], uses: [UseRecord] = []
             if Insight.journalExists(paths) {
                 let store = try Insight.openForReading(paths)
                 defer { store.close() }
                 do {
                     entries = try store.entries(in: range, reminder: reminder, tags: wanted)
                     prompts = try store.prompts(in: range, reminder: reminder)
+                    // Questionnaires and uses have no tags and answer no mood reminder.
+                    if reminder == nil, wanted.isEmpty {
+                        responses = try store.responses(in: range)
+                        uses = try store.uses(in: range)
+                    }
                 } catch {
                     throw Insight.storeFailure(error)
                 }
@@ -202,8 +219,10 @@ struct History: ParsableCommand {
                 print("No entries yet (no journal at \(paths.databasePath)).")
                 return
             }
+            let questionnaires = Insight.questionnaires(paths)
             if output.json {
-                print(HistoryJSON.render(entries: entries, prompts: prompts, range: range, zone: zone))
+                print(HistoryJSON.render(entries: entries, prompts: prompts, range: range, zone: zone,
+                                         responses: responses, uses: uses, questionnaires: questionnaires))
                 return
             }
             var period = range.since.map { "since \(LocalFormat.dateTime($0, in: zone))" } ?? "so far"
@@ -215,7 +234,7 @@ struct History: ParsableCommand {
             if let reminder { filters.append("reminder \(reminder)") }
             if !wanted.isEmpty { filters.append((wanted.count == 1 ? "tag #" : "tags #") + wanted.joined(separator: " #")) }
             let filter = filters.isEmpty ? "" : " (" + filters.joined(separator: ", ") + ")"
-            if entries.isEmpty && prompts.isEmpty {
+            if entries.isEmpty && prompts.isEmpty && responses.isEmpty && uses.isEmpty {
                 print("Nothing recorded \(period)\(filter).")
                 return
             }
@@ -244,9 +263,37 @@ struct History: ParsableCommand {
                     more.forEach { print($0) }
                 }
             }
+            var printed = !entries.isEmpty
+            func heading(_ name: String) {
+                if printed { print("") }
+                print(printed ? "\(name):" : "\(name) \(period)\(filter):")
+                printed = true
+            }
+            if !responses.isEmpty {
+                heading("Questionnaires")
+                for r in responses {
+                    var line = "  \(LocalFormat.dateTime(r.completedAt, in: zone))  "
+                    if let q = questionnaires.first(where: { $0.name == r.questionnaire }) {
+                        line += q.totalText(r.total)
+                        if let band = q.band(for: r.total) { line += ", " + band.label }
+                        if q.threshold?.isReached(by: r.total) == true { line += " (threshold reached)" }
+                    } else {
+                        line += "\(r.questionnaire) total \(r.total)"
+                    }
+                    print(line + "  " + r.source)
+                }
+            }
+            if !uses.isEmpty {
+                heading("Uses")
+                let items = Insight.trackedItems(paths)
+                for u in uses {
+                    let item = items.first { $0.name == u.item } ?? TrackedItem(name: u.item)
+                    print("  \(LocalFormat.dateTime(u.usedAt, in: zone))  \(u.item) \(UseCommand.unitText(u.amount, item))  \(u.source)")
+                }
+            }
             if !prompts.isEmpty {
-                if !entries.isEmpty { print("") }
-                print(entries.isEmpty ? "Prompts \(period)\(filter):" : "Prompts:")
+                if printed { print("") }
+                print(printed ? "Prompts:" : "Prompts \(period)\(filter):")
                 for p in prompts {
                     var line = "  \(LocalFormat.dateTime(p.scheduledAt, in: zone))  \(Format.pad(p.reminder, 12))  \(p.state.rawValue)"
                     if let a = p.action { line += " (\(a))" }
@@ -259,7 +306,9 @@ struct History: ParsableCommand {
 }
 
 enum HistoryJSON {
-    static func render(entries: [Entry], prompts: [PromptRecord], range: TimeRange, zone: Zone) -> String {
+    static func render(entries: [Entry], prompts: [PromptRecord], range: TimeRange, zone: Zone,
+                       responses: [QuestionnaireResponse] = [], uses: [UseRecord] = [],
+                       questionnaires: [Questionnaire] = Questionnaire.shipped) -> String {
         func time(_ d: Date?) -> String { d.map { JSONText.quote(LocalFormat.iso8601($0, in: zone)) } ?? "null" }
         func int<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
         func str(_ s: String?) -> String { s.map(JSONText.quote) ?? "null" }
@@ -273,8 +322,16 @@ enum HistoryJSON {
                 + "\"delivered\":\(time(p.deliveredAt)),\"state\":\(str(p.state.rawValue)),\"outcome\":\(time(p.outcomeAt)),"
                 + "\"action\":\(str(p.action)),\"snoozes\":\(p.snoozeCount)}"
         }
+        let r = responses.map { r in
+            WellbeingJSON.response(r, questionnaire: questionnaires.first { $0.name == r.questionnaire }, zone: zone)
+        }
+        let u = uses.map { u in
+            "{\"id\":\(int(u.id)),\"item\":\(str(u.item)),\"amount\":\(NumberText.json(u.amount)),\"time\":\(time(u.usedAt)),"
+                + "\"source\":\(str(u.source))}"
+        }
         return "{\"entries\":[\(e.joined(separator: ","))],\"prompts\":[\(p.joined(separator: ","))],"
-            + "\"since\":\(time(range.since)),\"until\":\(time(range.until))}"
+            + "\"since\":\(time(range.since)),\"until\":\(time(range.until)),"
+            + "\"responses\":[\(r.joined(separator: ","))],\"uses\":[\(u.joined(separator: ","))]}"
     }
 }
 
@@ -314,22 +371,35 @@ struct StatsCommand: ParsableCommand {
             }
             let scales = Insight.scales(paths)
             var entries: [StatsEntry] = [], tagged: [StatsTag] = [], reminders: [ReminderCounts] = []
+            var responses: [QuestionnaireResponse] = [], uses: [UseRecord] = []
             if Insight.journalExists(paths) {
                 let store = try Insight.openForReading(paths)
                 defer { store.close() }
                 do {
                     (entries, tagged) = try store.statsInput(in: range)
                     reminders = try store.reminderCounts(in: range)
+                    responses = try store.responses(in: range)
+                    uses = try store.uses(in: range)
                 } catch {
                     throw Insight.storeFailure(error)
                 }
             }
             let stats = Stats.compute(entries: entries, tagged: tagged, reminders: reminders, range: range, now: now, zone: zone,
                                       moodScale: scales.mood, anxietyScale: scales.anxiety)
+            let summaries = QuestionnaireSummary.compute(responses, questionnaires: Insight.questionnaires(paths))
+            // The period's days up to its end (or now).
+            let end = range.until.map { min(now, $0.addingTimeInterval(-1)) } ?? now
+            let first = range.since.map { zone.civil($0).date } ?? stats.firstDay
+            let tracked = TrackedStats.compute(tracked: Insight.trackedItems(paths), uses: uses, entries: entries,
+                                               firstDay: first, now: end, zone: zone)
             if output.json {
-                try Insight.writeStdout(StatsReport.json(stats, zone: zone) + "\n")
+                let extra = WellbeingReport.jsonMembers(questionnaires: summaries, tracked: tracked, zone: zone)
+                try Insight.writeStdout(StatsReport.json(stats, zone: zone, extra: extra) + "\n")
             } else {
-                try Insight.writeStdout(StatsReport.text(stats, by: granularity, color: output.color))
+                var text = StatsReport.text(stats, by: granularity, color: output.color)
+                let more = WellbeingReport.text(questionnaires: summaries, tracked: tracked, zone: zone)
+                if !more.isEmpty { text += more.joined(separator: "\n") + "\n" }
+                try Insight.writeStdout(text)
             }
         }
     }
@@ -340,16 +410,20 @@ struct StatsCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write your entries as CSV or JSON Lines (docs/EXPORT.md).",
+        abstract: "Write your entries, questionnaire responses or uses as CSV or JSON Lines (docs/EXPORT.md).",
         discussion: """
             Columns: time (ISO 8601 with the entry's own UTC offset), mood, anxiety, note, tags (CSV: joined \
-            by commas), source. Prompts are not exported. A file written with --output is readable only by \
+            by commas), source. --what responses: time, started, questionnaire, total, answers, source; \
+            --what uses: time, item, amount, source. Prompts are not exported. A file written with --output is readable only by \
             you (0600) and an existing file is never replaced without --force. checkin import reads it back.
             """
     )
 
     @Option(help: ArgumentHelp("csv or jsonl (default: from the --output name, else csv).", valueName: "format"))
     var format: String?
+
+    @Option(help: ArgumentHelp("entries, responses (questionnaires) or uses (tracked items); default entries.", valueName: "set"))
+    var what: String = "entries"
 
     @OptionGroup var period: PeriodOptions
 
@@ -375,16 +449,32 @@ struct ExportCommand: ParsableCommand {
             } else {
                 chosen = output.map { Import.format(path: $0, contents: []) } ?? .csv
             }
-            var entries: [Entry] = []
-            if Insight.journalExists(paths) {
-                let store = try Insight.openForReading(paths)
-                defer { store.close() }
-                do { entries = try store.entries(in: range) } catch { throw Insight.storeFailure(error) }
+            guard let set = ExportSet(rawValue: what.lowercased()) else {
+                throw CLIError(message: "--what \(JSONText.quote(what)) is not a set; expected entries, responses or uses", code: 64)
             }
-            let text = Export.render(entries, as: chosen)
+            var text = ""
+            var count = 0
+            let names: (one: String, many: String)
+            do {
+                let store = Insight.journalExists(paths) ? try Insight.openForReading(paths) : nil
+                defer { store?.close() }
+                switch set {
+                case .entries:
+                    let rows = try store?.entries(in: range) ?? []
+                    (text, count, names) = (Export.render(rows, as: chosen), rows.count, ("entry", "entries"))
+                case .responses:
+                    let rows = try store?.responses(in: range) ?? []
+                    (text, count, names) = (Export.render(rows, as: chosen), rows.count, ("questionnaire response", "questionnaire responses"))
+                case .uses:
+                    let rows = try store?.uses(in: range) ?? []
+                    (text, count, names) = (Export.render(rows, as: chosen), rows.count, ("use", "uses"))
+                }
+            } catch let error as StoreError {
+                throw Insight.storeFailure(error)
+            }
             if let output {
                 try Insight.writePrivateFile(output, text, force: force)
-                StandardError.write("Exported \(entries.count) \(entries.count == 1 ? "entry" : "entries") to \(output).\n")
+                StandardError.write("Exported \(count) \(count == 1 ? names.one : names.many) to \(output).\n")
             } else {
                 try Insight.writeStdout(text)
             }

@@ -38,10 +38,20 @@ struct Log: ParsableCommand {
     @Option(name: .customLong("tag"), help: ArgumentHelp("A tag (repeatable), e.g. --tag work --tag coffee.", valueName: "tag"))
     var tags: [String] = []
 
+    @Option(help: ArgumentHelp("Answer a questionnaire instead, item by item on a terminal (see checkin questionnaires).",
+                               valueName: "name"))
+    var questionnaire: String?
+
     @OptionGroup var paths: Paths
 
     func run() throws {
         try reportingErrors {
+            if let questionnaire {
+                guard mood == nil, anxiety == nil, note == nil, tags.isEmpty else {
+                    throw CLIError(message: "--questionnaire does not go with --mood, --anxiety, --note or --tag", code: 64)
+                }
+                return try QuestionnaireLog.run(name: questionnaire, paths: paths)
+            }
             let rules = LogRules(config: try paths.loadConfig())
             var answers = Answers()
             if mood == nil, anxiety == nil, note == nil, tags.isEmpty {

@@ -91,7 +91,7 @@ final class InsightCLITests: CLITestCase {
             + #"{"id":5,"time":"2026-03-04T10:00:30+00:00","mood":4,"anxiety":2,"note":null,"tags":["work"],"source":"notification","prompt":"p-mood-1"}],"#
             + #""prompts":[{"id":"p-mood-1","reminder":"mood","kind":"mood","scheduled":"2026-03-04T10:00:00+00:00","#
             + #""delivered":"2026-03-04T10:00:00+00:00","state":"answered","outcome":"2026-03-04T10:00:30+00:00","action":"4","snoozes":0}],"#
-            + #""since":"2026-03-01T00:00:00+00:00","until":"2026-03-08T00:00:00+00:00"}"# + "\n")
+            + #""since":"2026-03-01T00:00:00+00:00","until":"2026-03-08T00:00:00+00:00","responses":[],"uses":[]}"# + "\n")
 
         let none = try checkin(["history", "--since", "2026-02-01", "--until", "2026-02-10"])
         XCTAssertEqual(none.stdout, "Nothing recorded from 2026-02-01 00:00 to 2026-02-10 00:00.\n")
@@ -110,7 +110,7 @@ final class InsightCLITests: CLITestCase {
     func testHistoryWithoutJournalJSON() throws {
         let r = try checkin(["history", "--json", "--since", "2026-03-01"])
         XCTAssertEqual(r.status, 0)
-        XCTAssertEqual(r.stdout, #"{"entries":[],"prompts":[],"since":"2026-03-01T00:00:00+00:00","until":null}"# + "\n")
+        XCTAssertEqual(r.stdout, #"{"entries":[],"prompts":[],"since":"2026-03-01T00:00:00+00:00","until":null,"responses":[],"uses":[]}"# + "\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath))
     }
 
@@ -230,7 +230,7 @@ final class InsightCLITests: CLITestCase {
             + #""byHour":["# + hours.joined(separator: ",") + "],"
             + #""reminders":[],"#
             + #""streaks":{"current":2,"longest":2,"longestStart":"2026-03-01","longestEnd":"2026-03-02"},"#
-            + #""tags":[],"tagsLeftOut":2}"# + "\n")
+            + #""tags":[],"tagsLeftOut":2,"questionnaires":[],"tracked":[]}"# + "\n")
         // It is JSON.
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)))
     }
