@@ -8,8 +8,9 @@ build_pkgs=(pkg-config libsystemd-dev libsqlite3-dev)
 # The tests start real components: a private dbus-daemon, a scripted notification server written in
 # Python (python3-dbus, python3-gi), systemd-journald and a systemd user manager, systemd-analyze;
 # the end-to-end test renders the installed manual pages (man-db); a control test calls the daemon as
-# another user through setpriv (util-linux).
-test_pkgs=(dbus-daemon dbus-bin python3 python3-dbus python3-gi gir1.2-glib-2.0 systemd sqlite3 procps e2fsprogs libc-bin man-db util-linux)
+# another user through setpriv (util-linux); the report test renders `checkin report` with headless
+# Chromium (chromium).
+test_pkgs=(dbus-daemon dbus-bin python3 python3-dbus python3-gi gir1.2-glib-2.0 systemd sqlite3 procps e2fsprogs libc-bin man-db util-linux chromium)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

@@ -23,7 +23,7 @@ struct Checkin: ParsableCommand {
             leaves this machine. The daemon is checkind (systemctl --user status checkind).
             """,
         version: "0.1.0",
-        subcommands: [Log.self, UseCommand.self, QuestionnairesCommand.self] + ControlCommands.all + InsightCommands.all + [Calendar.self, ConfigCommand.self]
+        subcommands: [Log.self, UseCommand.self, QuestionnairesCommand.self] + ControlCommands.all + InsightCommands.all + [ReportCommand.self, Calendar.self, ConfigCommand.self]
     )
 }
 
