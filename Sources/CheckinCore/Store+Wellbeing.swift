@@ -74,21 +74,44 @@ extension Store {
                              message: "a questionnaire response needs its answers and their sum as the total; nothing was recorded")
         }
         return try withConnection { (c) throws(StoreError) in
-            try c.transaction("insertResponse") { () throws(StoreError) -> Int64 in
-                try c.run("""
-                    INSERT INTO questionnaire_responses (id, questionnaire, started_at, completed_at, utc_offset, total, source, prompt_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.integer(r.id), .text(r.questionnaire), .real(r.startedAt.timeIntervalSince1970),
-                          .real(r.completedAt.timeIntervalSince1970), .integer(Int64(r.utcOffset)), .integer(Int64(r.total)),
-                          .text(r.source), .text(r.promptID)])
-                let id = c.lastInsertRowID
-                for (item, value) in r.answers.enumerated() {
-                    try c.run("INSERT INTO questionnaire_answers (response_id, item, value) VALUES (?, ?, ?)",
-                              [.integer(id), .integer(Int64(item)), .integer(Int64(value))])
-                }
-                return id
+            try c.transaction("insertResponse") { () throws(StoreError) -> Int64 in try insertResponse(c, r) }
+        }
+    }
+
+    /// Records the answers to a questionnaire prompt: moves the prompt to `state` (outcome time
+    /// `at`, `action`) and inserts `response` linked to it (its `promptID` is set), in one
+    /// transaction: both or neither. Throws `.notFound` for an unknown prompt. Returns the id.
+    @discardableResult
+    public func recordResponse(promptID: String, state: PromptState = .answered, at: Date, action: String,
+                               response: QuestionnaireResponse) throws(StoreError) -> Int64 {
+        guard !response.answers.isEmpty, response.answers.reduce(0, +) == response.total else {
+            throw StoreError(code: .sqlite, path: path, operation: "recordResponse",
+                             message: "a questionnaire response needs its answers and their sum as the total; nothing was recorded")
+        }
+        return try withConnection { (c) throws(StoreError) in
+            try c.transaction("recordResponse") { () throws(StoreError) -> Int64 in
+                try updatePrompt(c, id: promptID, state: state, at: at, action: action, deliveredAt: nil,
+                                 notificationID: nil, snoozeCount: nil, operation: "recordResponse")
+                var linked = response
+                linked.promptID = promptID
+                return try insertResponse(c, linked)
             }
         }
+    }
+
+    private func insertResponse(_ c: Connection, _ r: QuestionnaireResponse) throws(StoreError) -> Int64 {
+        try c.run("""
+            INSERT INTO questionnaire_responses (id, questionnaire, started_at, completed_at, utc_offset, total, source, prompt_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(r.id), .text(r.questionnaire), .real(r.startedAt.timeIntervalSince1970),
+                  .real(r.completedAt.timeIntervalSince1970), .integer(Int64(r.utcOffset)), .integer(Int64(r.total)),
+                  .text(r.source), .text(r.promptID)])
+        let id = c.lastInsertRowID
+        for (item, value) in r.answers.enumerated() {
+            try c.run("INSERT INTO questionnaire_answers (response_id, item, value) VALUES (?, ?, ?)",
+                      [.integer(id), .integer(Int64(item)), .integer(Int64(value))])
+        }
+        return id
     }
 
     /// Responses completed in `range` (of `questionnaire`, if given), ordered by completion time,

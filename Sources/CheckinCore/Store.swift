@@ -453,7 +453,7 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    private func updatePrompt(_ c: Connection, id: String, state: PromptState, at: Date, action: String?,
+    func updatePrompt(_ c: Connection, id: String, state: PromptState, at: Date, action: String?,
                               deliveredAt: Date?, notificationID: UInt32?, snoozeCount: Int?,
                               operation: String) throws(StoreError) {
         let delivered = deliveredAt ?? (state == .delivered ? at : nil)

@@ -133,6 +133,10 @@ public struct ModerationReport: Sendable, Equatable {
 }
 
 public enum Moderation {
+    /// The journal's state key recording the local day (YYYY-MM-DD) a break reminder for `item`
+    /// was last shown, so the daemon shows it at most once a day.
+    public static func breakReminderStateKey(_ item: String) -> String { "tracked.\(item).break-reminded" }
+
     /// The report of `item` over [firstDay, today] (today: `now` in `zone`). Uses of other items
     /// are ignored.
     public static func report(_ item: TrackedItem, uses: [UseRecord], firstDay: CivilDate?, now: Date, zone: Zone) -> ModerationReport {
@@ -305,6 +309,9 @@ public struct Nudge: Sendable, Equatable {
 public enum Nudges {
     /// The window of the mood mean.
     public static let moodDays = 14
+    /// The journal's state key for the last nudge (Unix seconds as text): the daemon reads it for
+    /// `lastNudgeAt` and sets it when it shows a nudge.
+    public static let lastNudgeStateKey = "nudges.last-at"
 
     /// The nudge due at `now`, or nil. At most one per `settings.every`: nil when `lastNudgeAt` is
     /// less than that ago. Due when the mean of the daily mood means over the last 14 local days

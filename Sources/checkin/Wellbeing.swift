@@ -184,9 +184,10 @@ struct UseCommand: ParsableCommand {
             } catch {
                 throw CLIError(message: "\(error)", code: 1)
             }
-            print("Recorded \(Self.unitText(value, item)) of \(item.name) at \(LocalFormat.time(now, in: zone)).")
+            let what = item.unit.isEmpty ? "\(item.name) (\(Self.amountText(value)))" : "\(Self.unitText(value, item)) of \(item.name)"
+            print("Recorded \(what) at \(LocalFormat.time(now, in: zone)).")
             let day = report.days.last!
-            var today_ = "Today: \(Self.unitText(day.amount, item))"
+            var today_ = "Today: " + (item.unit.isEmpty ? "\(Self.amountText(day.amount)) in all" : Self.unitText(day.amount, item))
             if let max = item.maxPerDay {
                 today_ += day.amount > max + 1e-9 ? ", over your own limit of \(Self.amountText(max)) a day" : " of your own limit of \(Self.amountText(max)) a day"
             }

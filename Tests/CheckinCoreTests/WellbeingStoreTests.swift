@@ -79,4 +79,23 @@ final class WellbeingStoreTests: XCTestCase {
         // A use with no amount is refused by the journal.
         XCTAssertThrowsError(try store.insertUse(UseRecord(item: "x", amount: 0, usedAt: t(1), utcOffset: 0, source: "cli")))
     }
+
+    func testRecordResponseMovesThePromptAndInsertsTheResponseTogether() throws {
+        let store = try Store(path: dbPath)
+        defer { store.close() }
+        try store.insertPrompt(PromptRecord(id: "q1", reminder: "weekly", kind: "questionnaire", scheduledAt: t(100),
+                                            deliveredAt: t(100), state: .delivered))
+        let r = QuestionnaireResponse(.gad2, answers: [1, 2], startedAt: t(110), completedAt: t(140), utcOffset: 0, source: "notification")!
+        let id = try store.recordResponse(promptID: "q1", at: t(140), action: "done", response: r)
+        let stored = try store.responses(in: TimeRange(since: nil, until: nil))
+        XCTAssertEqual(stored.map(\.id), [id])
+        XCTAssertEqual(stored.first?.promptID, "q1")
+        XCTAssertEqual(try store.prompt(id: "q1")?.state, .answered)
+        XCTAssertEqual(try store.prompt(id: "q1")?.outcomeAt, t(140))
+        // An unknown prompt: nothing at all is written.
+        XCTAssertThrowsError(try store.recordResponse(promptID: "nope", at: t(200), action: "done", response: r)) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .notFound)
+        }
+        XCTAssertEqual(try store.responses(in: TimeRange(since: nil, until: nil)).count, 1)
+    }
 }

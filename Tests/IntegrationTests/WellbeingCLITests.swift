@@ -161,7 +161,7 @@ final class WellbeingCLITests: CLITestCase {
 
             """)
         let walk = try checkin(["use", "walk"])
-        XCTAssertEqual(withoutTime(walk.stdout), "Recorded 1 of walk at HH:MM.\nToday: 1.\nDays in a row with walk: 1.\n")
+        XCTAssertEqual(withoutTime(walk.stdout), "Recorded walk (1) at HH:MM.\nToday: 1 in all.\nDays in a row with walk: 1.\n")
         let h = try checkin(["history", "--json"])
         let uses = (try JSONSerialization.jsonObject(with: Data(h.stdout.utf8)) as! [String: Any])["uses"] as! [[String: Any]]
         XCTAssertEqual(uses.map { $0["item"] as? String }, ["caffeine", "caffeine", "walk"])
