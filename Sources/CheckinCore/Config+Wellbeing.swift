@@ -185,7 +185,7 @@ extension ConfigValidator {
         var options: [QuestionnaireOption] = []
         if let n = m["options"] {
             if let items = list(n, "\(path).options", of: "options like {\"value\": 0, \"label\": \"Not at all\"}") {
-                if items.count < 2 { issue(n, "\(path).options", "\(items.count) options; expected at least 2, each {\"value\": 0, \"label\": \"…\"}") }
+                if items.count < 2 { issue(n, "\(path).options", "\(items.count) \(items.count == 1 ? "option" : "options"); expected at least 2, each {\"value\": 0, \"label\": \"…\"}") }
                 for (item, itemPath) in items {
                     guard let om = members(item, itemPath, known: Self.questionnaireOptionKeys) else { continue }
                     var value: Int?

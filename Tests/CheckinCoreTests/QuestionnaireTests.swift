@@ -175,4 +175,18 @@ final class QuestionnaireTests: XCTestCase {
             """)
         XCTAssertEqual(scale, ["config.json:1:94: nudges.moodAtOrBelow: 7 is outside the mood scale 1-5"])
     }
+
+    func testMoreQuestionnaireErrors() {
+        let e = errors("""
+            {"reminders": [\(minimal)],
+             "questionnaires": [{"name": "a", "items": ["x"], "options": [{"value": 0, "label": "n"}, {"value": 1, "label": "y"}], "threshold": {"atOrAbove": 1, "atOrBelow": 0, "text": "t"}},
+               {"name": "b", "items": "x", "options": [{"value": 0, "label": "n"}], "scoring": "mean"}]}
+            """)
+        XCTAssertEqual(e, [
+            "config.json:2:163: questionnaires[0].threshold.atOrBelow: a threshold has one of \"atOrAbove\" and \"atOrBelow\", not both",
+            "config.json:3:27: questionnaires[1].items: expected a list of items, found a string \"x\"",
+            "config.json:3:43: questionnaires[1].options: 1 option; expected at least 2, each {\"value\": 0, \"label\": \"…\"}",
+            "config.json:3:84: questionnaires[1].scoring: \"mean\" is not a scoring; expected \"sum\" (the total of the chosen options' values)",
+        ])
+    }
 }
