@@ -85,6 +85,32 @@ public struct Reminder: Hashable, Sendable {
     public var jitter: Int = 0
     /// What happens to firings missed while checkind was not running or the machine slept.
     public var catchUp: CatchUp = .latest
+    /// Breaks: what counts towards `every` (`.clock`: the schedule as written; `.active`: time at
+    /// the computer since the last break, see docs/ACTIVITY.md).
+    public var mode: BreakMode = .clock
+    /// Breaks: seconds the break lasts; away (idle, locked, asleep) this long is a natural break.
+    public var duration: Int = 300
+    /// Breaks: seconds after a resume or an unlock in which this reminder is not shown.
+    public var grace: Int = 120
+    /// What happens to a prompt that comes due while the notification server's do-not-disturb is on.
+    public var dnd: DNDPolicy = .defer
+
+    /// The activity model's view of a break reminder (nil for mood check-ins). `active` mode needs
+    /// an `every` schedule (the validator makes sure).
+    public var breakPolicy: BreakPolicy? {
+        guard kind == .break else { return nil }
+        var interval: TimeInterval = 3000
+        if case .every(let seconds, _, _) = schedule { interval = TimeInterval(seconds) }
+        return BreakPolicy(id: id, mode: mode, interval: interval, duration: TimeInterval(duration), grace: TimeInterval(grace))
+    }
+}
+
+/// `dnd`: while do-not-disturb is on, hold a prompt until it ends (`defer`), record it as skipped
+/// with action "dnd" (`drop`), or show it anyway (`deliver`).
+public enum DNDPolicy: String, Hashable, Sendable, CaseIterable {
+    case `defer`
+    case drop
+    case deliver
 }
 
 /// `catchUp`: after downtime or a suspend, show the latest missed firing late if its window is
@@ -249,7 +275,8 @@ struct ConfigValidator {
 
     static let topKeys = ["version", "quietHours", "reminders"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
-                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp"]
+                               "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
+                               "mode", "duration", "grace", "dnd"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -604,10 +631,39 @@ struct ConfigValidator {
             }
         }
 
+        var mode = BreakMode.clock
+        var breakDuration = 300
+        var grace = 120
+        if isMood {
+            for key in ["mode", "duration", "grace"] where m[key] != nil {
+                issue(m[key], "\(path).\(key)", "only break reminders have \"\(key)\"")
+            }
+        } else {
+            if let n = m["mode"], let text = string(n, "\(path).mode") {
+                if let v = BreakMode(rawValue: text) {
+                    mode = v
+                    if v == .active, m["every"] == nil, kinds.count == 1 {
+                        issue(n, "\(path).mode", "\"active\" counts time at the computer towards \"every\"; expected \"every\": \"50m\" with it (or \"mode\": \"clock\")")
+                    }
+                } else {
+                    issue(n, "\(path).mode", "\(JSONText.quote(text)) is not a break mode; expected \"active\" (time at the computer since the last break) or \"clock\" (the schedule as written)")
+                }
+            }
+            if let n = m["duration"], let v = duration(n, "\(path).duration", range: 10...14400) { breakDuration = v }
+            if let n = m["grace"], let v = duration(n, "\(path).grace", range: 0...14400) { grace = v }
+        }
+        var dnd = DNDPolicy.defer
+        if let n = m["dnd"], let text = string(n, "\(path).dnd") {
+            if let v = DNDPolicy(rawValue: text) { dnd = v } else {
+                issue(n, "\(path).dnd", "\(JSONText.quote(text)) is not a do-not-disturb policy; expected \"defer\" (show it when do-not-disturb ends), \"drop\" (record it as skipped) or \"deliver\" (show it anyway)")
+            }
+        }
+
         guard issues.count == before, let schedule else { return nil }
         return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
-                        question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp)
+                        question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp,
+                        mode: mode, duration: breakDuration, grace: grace, dnd: dnd)
     }
 
     /// "\"a\", \"b\" or \"c\"" (or "... and ...").

@@ -67,6 +67,14 @@ public enum ConfigReference {
                       "Up to this much random delay after each scheduled time (0s to 1d), like systemd's RandomizedDelaySec=."),
             ConfigKey("catchUp", "\"latest\" or \"none\"", "\"latest\"",
                       "Firings missed while checkind was stopped or the machine slept: show the latest one late if its window is still open, or only record them as missed. Never a backlog."),
+            ConfigKey("mode", "\"active\" or \"clock\"", "\"clock\"",
+                      "Break only. clock: the schedule as written. active (needs every): every counts time at the computer since the last break (natural, taken or shown); between, days and quietHours still decide when it may be shown. Without an activity source active counts wall-clock time."),
+            ConfigKey("duration", "duration", "\"5m\"",
+                      "Break only: how long the break lasts (10s to 4h). Away (idle, locked or suspended) at least this long is recorded as a natural break, and the break is not shown then."),
+            ConfigKey("grace", "duration", "\"2m\"",
+                      "Break only: nothing of this reminder is shown this long after a resume or an unlock (0s to 4h); it is shown when the grace period ends."),
+            ConfigKey("dnd", "\"defer\", \"drop\" or \"deliver\"", "\"defer\"",
+                      "While the notification server's do-not-disturb is on (KDE, dunst, mako, swaync): hold the prompt until it ends, record it as skipped (action dnd), or show it anyway."),
         ])
 
     public static let random = ConfigSection(
