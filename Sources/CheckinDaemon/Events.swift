@@ -16,6 +16,10 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
     case dismissed
     case expired
     case missed
+    /// Away (idle, locked, suspended) for a break's duration: recorded as that break taken.
+    case naturalBreak = "natural-break"
+    /// A prompt held back while do-not-disturb is on (`dnd: defer`).
+    case deferred
     case deliveryFailed = "delivery-failed"
     case reloaded
     case reloadFailed = "reload-failed"

@@ -42,6 +42,8 @@ public final class PromptEngine {
         var pendingNote: String?
         /// Started by an explicit request (Trigger): delivered even while paused.
         var explicit = false
+        /// Held back while do-not-disturb is on (`dnd: defer`); shown when it ends.
+        var heldByDND = false
 
         enum Stage { case question, followUp }
 
@@ -54,10 +56,10 @@ public final class PromptEngine {
 
     public private(set) var config: Config
     public private(set) var zone: Zone
-    private let store: Store
-    private let clock: () -> Date
-    private let logger: Logger
-    private let makeID: () -> String
+    let store: Store
+    let clock: () -> Date
+    let logger: Logger
+    let makeID: () -> String
     /// Called whenever the earliest wake-up may have changed.
     public var onWakeupChanged: ((Date?) -> Void)?
     /// Called after state visible in STATUS= changed.
@@ -81,7 +83,7 @@ public final class PromptEngine {
         var scheduled: Date
         var fireAt: Date
     }
-    private(set) var nextFire: [String: Pending] = [:]
+    var nextFire: [String: Pending] = [:]
     /// Seeds random schedules without their own seed and jitter; made once per journal and kept
     /// in it, so a restart never reshuffles the day.
     public let installSeed: UInt64
@@ -92,6 +94,19 @@ public final class PromptEngine {
     /// recorded as a skipped prompt when skipped; when it comes due nothing more happens.
     private var skippedFirings: [String: Set<Date>] = [:]
     private var byNotification: [UInt32: String] = [:]       // notification id → prompt id
+    // Activity and do-not-disturb (Breaks.swift):
+    /// Combines the activity sources' reports into one presence stream.
+    var combiner = PresenceCombiner()
+    /// Active time, natural breaks and due times of the break reminders.
+    public internal(set) var tracker: ActivityTracker
+    /// Whether the notification server's do-not-disturb is on (the daemon's DND monitors say).
+    public internal(set) var doNotDisturb = false
+    /// The activity sources whose services are there now (the daemon sets it).
+    public var activitySourcesInUse: () -> [String] = { [] }
+    /// When each reminder last started a prompt from an activity due time (rate limit).
+    var lastActivityFiring: [String: Date] = [:]
+    /// "No activity source" was logged.
+    var loggedNoActivitySource = false
 
     public init(config: Config, zone: Zone, store: Store, logger: Logger,
                 clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
@@ -103,6 +118,7 @@ public final class PromptEngine {
         self.logger = logger
         self.clock = clock
         self.makeID = makeID
+        self.tracker = ActivityTracker(policies: config.enabledReminders.compactMap(\.breakPolicy), start: clock())
     }
 
     /// The journal's install seed, made and stored on first use. If the journal cannot keep it,
@@ -165,7 +181,7 @@ public final class PromptEngine {
 
     /// Of firings that came due, drops those skipped ahead of time (already recorded) and records
     /// those that fell in the pause as skipped (action "paused"); returns the rest.
-    private func settlePausedAndSkipped(_ reminder: Reminder, _ due: [(scheduled: Date, fireAt: Date)],
+    func settlePausedAndSkipped(_ reminder: Reminder, _ due: [(scheduled: Date, fireAt: Date)],
                                         now: Date) -> [(scheduled: Date, fireAt: Date)] {
         var live: [(scheduled: Date, fireAt: Date)] = []
         for f in due {
@@ -215,6 +231,7 @@ public final class PromptEngine {
         config = newConfig.withDefaultSeed(installSeed)
         zone = newZone
         nextFire = [:]
+        tracker.setPolicies(config.enabledReminders.compactMap(\.breakPolicy), at: clock())
         replan(after: clock())
     }
 
@@ -227,8 +244,12 @@ public final class PromptEngine {
         replan(after: clock())
     }
 
-    private func replan(after now: Date) {
+    func replan(after now: Date) {
         for reminder in config.enabledReminders where nextFire[reminder.id] == nil {
+            if reminder.followsActivity {
+                nextFire[reminder.id] = activityFiring(reminder, now: now)
+                continue
+            }
             if let next = reminder.firing(after: now, in: zone, quietHours: config.quietHours, seed: installSeed) {
                 nextFire[reminder.id] = Pending(scheduled: next.scheduled, fireAt: next.fireAt)
                 logger.event(.scheduled, "Next \(reminder.id) at \(LocalFormat.dateTime(next.fireAt, in: zone))",
@@ -257,7 +278,7 @@ public final class PromptEngine {
         plannedDeliveries(count: 1).first.map { ($0.reminder, $0.at) }
     }
 
-    private func wakeupChanged() {
+    func wakeupChanged() {
         onWakeupChanged?(nextWakeup)
         onStatusChanged?()
     }
@@ -272,6 +293,10 @@ public final class PromptEngine {
         for (id, pending) in nextFire.sorted(by: { $0.value.fireAt < $1.value.fireAt }) where pending.fireAt <= now {
             nextFire[id] = nil
             guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
+            if reminder.followsActivity {
+                fireActivityBreak(reminder, pending, now: now)
+                continue
+            }
             // After a suspend several firings may be due: the latest decides, the rest are missed.
             var due = [(scheduled: pending.scheduled, fireAt: pending.fireAt)]
             due += reminder.firings(from: pending.fireAt, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
@@ -279,7 +304,7 @@ public final class PromptEngine {
             // Paused: recorded as skipped, never shown late. Skipped ahead: already recorded.
             let live = settlePausedAndSkipped(reminder, due, now: now)
             if let latest = settleOverdue(reminder, live, now: now, context: nil) {
-                fire(reminder, scheduledAt: latest.scheduled, now: now)
+                fireScheduled(reminder, scheduledAt: latest.scheduled, now: now)
             }
         }
         for a in active.values where a.notificationID == nil && !a.delivering && a.deliverAt <= now {
@@ -346,7 +371,7 @@ public final class PromptEngine {
     /// prompt (Trigger) is shown even while reminders are paused, also when it comes back from a
     /// snooze.
     @discardableResult
-    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date, explicit: Bool = false) -> String {
+    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date, explicit: Bool = false, deliverAt: Date? = nil) -> String {
         // One open prompt per reminder: an older unanswered one is closed as expired and its
         // notification replaced, so notifications never pile up.
         var replaces: UInt32?
@@ -369,17 +394,22 @@ public final class PromptEngine {
             logger.error("Could not record prompt of \(reminder.id): \(error)",
                          metadata: ["checkin_reminder": .string(reminder.id)])
         }
-        let a = Active(record: record, reminder: reminder, deliverAt: now)
+        let a = Active(record: record, reminder: reminder, deliverAt: max(now, deliverAt ?? now))
         a.explicit = explicit
         // Unanswered prompts expire even when no server could show them.
-        a.expiresAt = now.addingTimeInterval(TimeInterval(reminder.expireAfter))
+        a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(reminder.expireAfter))
         active[record.id] = a
-        deliver(a, replacing: replaces)
+        if a.deliverAt <= now {
+            deliver(a, replacing: replaces)
+        } else if let replaces, replaces != 0 {
+            sink?.closeNotification(id: replaces)
+        }
         wakeupChanged()
         return record.id
     }
 
-    private func deliver(_ a: Active, replacing: UInt32? = nil) {
+    func deliver(_ a: Active, replacing: UInt32? = nil) {
+        if holdForDoNotDisturb(a, replacing: replacing) { return }
         guard let sink, let caps = capabilities else {
             logger.warning("No notification server; \(a.reminder.id) waits until one appears",
                            metadata: ["checkin_reminder": .string(a.reminder.id), "checkin_prompt_id": .string(a.record.id)])
@@ -499,7 +529,7 @@ public final class PromptEngine {
     }
 
     /// Ends a prompt: records `state` (unless nil), forgets it, and closes its notification.
-    private func finish(_ a: Active, state: PromptState?, at now: Date, action: String? = nil, closeNotification: Bool = true) {
+    func finish(_ a: Active, state: PromptState?, at now: Date, action: String? = nil, closeNotification: Bool = true) {
         if let state {
             a.record.state = state
             do {
@@ -649,6 +679,7 @@ public final class PromptEngine {
             finish(a, state: nil, at: now)
         case (.break, _, "done"):
             finish(a, state: .answered, at: now, action: "done")
+            breakTaken(r, at: now)
             logger.event(.answered, "Break \(r.id) taken", reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "done"])
         case (_, _, "skip"):
             finish(a, state: .skipped, at: now, action: "skip")

@@ -162,6 +162,8 @@ extension Daemon {
                                 metadata: ["checkin_event": .string(CheckinEvent.noSystemBus.rawValue)])
             // Released outside the bus's own callback.
             self.queue.async { [weak self] in
+                self?.activityWatchers?.logind?.stop()
+                self?.activityWatchers?.logind = nil
                 guard let watchers = self?.timeChangeWatchers else { return }
                 watchers.sleepMatch?.cancel()
                 watchers.sleepMatch = nil

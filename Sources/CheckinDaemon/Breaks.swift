@@ -1,0 +1,208 @@
+// Breaks that follow the person: the engine's use of the activity model (CheckinCore/Activity.swift)
+// and of the notification server's do-not-disturb. See docs/ACTIVITY.md.
+//
+//   ActivityEvent (SystemdKit sources) ──PresenceCombiner──> PresenceEvent ──ActivityTracker──>
+//     natural breaks (recorded answered/natural), due times of `mode: active` breaks (nextFire)
+//   DoNotDisturbEvent ──Daemon (any monitor on)──> setDoNotDisturb ──> held prompts shown
+//
+// Everything runs on the daemon's queue; the only timer is the engine's wake-up timer.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CheckinCore
+import Logging
+import SystemdKit
+
+extension Reminder {
+    /// A break whose due time comes from the activity model instead of its schedule.
+    var followsActivity: Bool { kind == .break && mode == .active }
+}
+
+extension PromptEngine {
+    /// At most one new prompt of a reminder from activity due times per this many seconds.
+    static let activityFiringSpacing: TimeInterval = 60
+
+    // MARK: - Presence
+
+    /// One report of an activity source (`idleRank` from the source). Natural breaks it completes
+    /// are recorded; due times of `mode: active` breaks are computed again.
+    public func activity(_ event: ActivityEvent, idleRank: Int) {
+        let combined: [PresenceEvent]
+        switch event.kind {
+        case .lost: combined = combiner.forget(event.source, at: event.at)
+        case .active: combined = combiner.report(.active(at: event.at), from: event.source, idleRank: idleRank)
+        case .idle(let since): combined = combiner.report(.idle(since: since), from: event.source, idleRank: idleRank)
+        case .locked: combined = combiner.report(.locked(at: event.at), from: event.source, idleRank: idleRank)
+        case .unlocked: combined = combiner.report(.unlocked(at: event.at), from: event.source, idleRank: idleRank)
+        case .sleep: combined = combiner.report(.sleep(at: event.at), from: event.source, idleRank: idleRank)
+        case .resume: combined = combiner.report(.resume(at: event.at), from: event.source, idleRank: idleRank)
+        }
+        guard !combined.isEmpty else { return }
+        let before = tracker.presence
+        for e in combined {
+            for natural in tracker.apply(e) { recordNaturalBreak(natural) }
+        }
+        if tracker.presence != before {
+            logger.debug("Presence: \(tracker.presence.rawValue) (from \(event.source))")
+        }
+        // Due times move while away, and after a wake the grace period applies.
+        for r in config.enabledReminders where r.followsActivity { nextFire[r.id] = nil }
+        let now = clock()
+        replan(after: now)
+        if let due = nextWakeup, due <= now { tick() }
+    }
+
+    /// Away long enough: the break reminder's break is taken. An open prompt of it is closed as
+    /// answered (action "natural"); otherwise a prompt is recorded so in the journal.
+    func recordNaturalBreak(_ natural: NaturalBreak) {
+        guard let reminder = config.reminder(id: natural.policy) else { return }
+        let minutes = DurationText.format(Int(natural.length.rounded()))
+        var promptID: String
+        if let a = openPrompt(of: reminder.id) {
+            promptID = a.record.id
+            finish(a, state: .answered, at: natural.end, action: "natural")
+        } else {
+            let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: natural.start,
+                                      deliveredAt: nil, notificationID: nil, state: .answered, outcomeAt: natural.end,
+                                      action: "natural", snoozeCount: 0)
+            promptID = record.id
+            do {
+                try store.insertPrompt(record)
+            } catch {
+                logger.error("Could not record the natural break of \(reminder.id): \(error)")
+            }
+        }
+        logger.event(.naturalBreak, "Natural break for \(reminder.id): away \(minutes)", reminder: reminder.id, prompt: promptID,
+                     extra: ["checkin_action": "natural"])
+        onStatusChanged?()
+    }
+
+    /// "Taking it" on a break: its active time starts again.
+    func breakTaken(_ reminder: Reminder, at now: Date) {
+        tracker.breakTaken(reminder.id, at: now)
+        if reminder.followsActivity {
+            nextFire[reminder.id] = nil
+            replan(after: now)
+        }
+    }
+
+    // MARK: - Due times
+
+    /// The next firing of a `mode: active` break: when its active time reaches `every` (never in
+    /// its grace period, nil while the person is away), moved to the next time its schedule
+    /// allows (between, days, quietHours) and at most one per `activityFiringSpacing`.
+    func activityFiring(_ reminder: Reminder, now: Date) -> Pending? {
+        guard var at = tracker.dueAt(reminder.id, now: now) else { return nil }
+        if let last = lastActivityFiring[reminder.id] { at = max(at, last.addingTimeInterval(Self.activityFiringSpacing)) }
+        if !allowed(reminder, at: at) {
+            // The schedule's next slot after `at` is the start of its next window.
+            guard let next = reminder.firing(after: at, in: zone, quietHours: config.quietHours, seed: installSeed) else { return nil }
+            at = next.scheduled
+        }
+        return Pending(scheduled: at, fireAt: at)
+    }
+
+    /// Whether the reminder may be shown at `t`: inside its window and days, outside quiet hours.
+    func allowed(_ reminder: Reminder, at t: Date) -> Bool {
+        let minute = zone.civil(t).minuteOfDay
+        if config.quietHours.contains(where: { $0.contains(minuteOfDay: minute) }) { return false }
+        return reminder.schedule.window(containing: t, in: zone) != nil
+    }
+
+    /// A `mode: active` break came due: it is shown (or recorded as paused or skipped ahead), and
+    /// its count starts again either way, so an ignored reminder returns after another `every`.
+    func fireActivityBreak(_ reminder: Reminder, _ pending: Pending, now: Date) {
+        if !loggedNoActivitySource && activitySourcesInUse().isEmpty {
+            loggedNoActivitySource = true
+            logger.notice("No activity source (Mutter idle monitor, screen saver, logind) is available: break reminders with mode \"active\" count wall-clock time since the last break")
+        }
+        tracker.breakTaken(reminder.id, at: now)
+        lastActivityFiring[reminder.id] = now
+        let live = settlePausedAndSkipped(reminder, [(scheduled: pending.scheduled, fireAt: pending.fireAt)], now: now)
+        guard !live.isEmpty else { return }
+        fireScheduled(reminder, scheduledAt: pending.scheduled, now: now)
+    }
+
+    /// A scheduled firing (not Trigger or Snooze): a break is not shown to an empty chair (recorded
+    /// skipped, action "away") and waits for the end of its grace period after a resume or unlock.
+    func fireScheduled(_ reminder: Reminder, scheduledAt: Date, now: Date) {
+        guard reminder.kind == .break else {
+            fire(reminder, scheduledAt: scheduledAt, now: now)
+            return
+        }
+        if tracker.presence != .active {
+            let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: scheduledAt,
+                                      deliveredAt: nil, notificationID: nil, state: .skipped, outcomeAt: now, action: "away",
+                                      snoozeCount: 0)
+            do {
+                try store.insertPrompt(record)
+            } catch {
+                logger.error("Could not record the break of \(reminder.id) not shown: \(error)")
+            }
+            logger.event(.skipped, "\(reminder.id) not shown: the person is away (\(tracker.presence.rawValue))",
+                         reminder: reminder.id, prompt: record.id, extra: ["checkin_action": "away"])
+            return
+        }
+        var deliverAt: Date?
+        if let wake = tracker.lastWake {
+            let graceEnd = wake.addingTimeInterval(TimeInterval(reminder.grace))
+            if graceEnd > now {
+                deliverAt = graceEnd
+                logger.debug("\(reminder.id) waits for the end of its grace period at \(LocalFormat.time(graceEnd, in: zone))")
+            }
+        }
+        fire(reminder, scheduledAt: scheduledAt, now: now, deliverAt: deliverAt)
+    }
+
+    // MARK: - Do not disturb
+
+    /// The notification server's do-not-disturb changed. When it ends, held prompts are shown.
+    public func setDoNotDisturb(_ on: Bool) {
+        guard on != doNotDisturb else { return }
+        doNotDisturb = on
+        logger.info(on ? "Do-not-disturb is on" : "Do-not-disturb is off")
+        guard !on else { onStatusChanged?(); return }
+        let now = clock()
+        for a in activePrompts where a.heldByDND {
+            a.heldByDND = false
+            a.deliverAt = now
+            a.expiresAt = now.addingTimeInterval(TimeInterval(a.reminder.expireAfter))
+        }
+        tick()
+    }
+
+    /// Applies the reminder's `dnd` policy before a question is shown; true when it is not shown
+    /// now (held until do-not-disturb ends, or dropped). Explicit prompts are always shown.
+    func holdForDoNotDisturb(_ a: Active, replacing: UInt32?) -> Bool {
+        guard doNotDisturb, a.stage == .question, !a.explicit, a.reminder.dnd != .deliver else { return false }
+        if let replacing, replacing != 0 { sink?.closeNotification(id: replacing) }
+        let now = clock()
+        switch a.reminder.dnd {
+        case .drop:
+            finish(a, state: .skipped, at: now, action: "dnd")
+            logger.event(.skipped, "\(a.reminder.id) not shown: do-not-disturb is on", reminder: a.reminder.id, prompt: a.record.id,
+                         extra: ["checkin_action": "dnd"])
+        default:
+            if !a.heldByDND {
+                logger.event(.deferred, "\(a.reminder.id) held until do-not-disturb ends", reminder: a.reminder.id, prompt: a.record.id,
+                             extra: ["checkin_action": "dnd"])
+            }
+            a.heldByDND = true
+            a.deliverAt = .distantFuture
+            a.expiresAt = nil
+        }
+        return true
+    }
+
+    var activePrompts: [Active] { Array(active.values) }
+
+    // MARK: - Status
+
+    /// Whether some enabled break counts active time without any activity source to tell.
+    public var activityDegraded: Bool {
+        config.enabledReminders.contains(where: \.followsActivity) && activitySourcesInUse().isEmpty
+    }
+}
