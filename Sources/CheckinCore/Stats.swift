@@ -601,6 +601,9 @@ public enum StatsReport {
                                                       (String(r.dismissed), 11), (String(r.expired), 9), (String(r.missed), 8), (rate, 7)]))
         }
         out.append("(rate: answered ÷ delivered; prompts scheduled in the period)")
+        for r in s.reminders where r.natural > 0 || r.snoozed > 0 {
+            out.append("\(r.reminder): \(r.natural) natural break\(r.natural == 1 ? "" : "s") (away for its duration), \(r.snoozed) snoozed")
+        }
         return out
     }
 
@@ -641,7 +644,7 @@ public enum StatsReport {
         parts.append("\"reminders\":[" + s.reminders.map { r in
             "{\"reminder\":\(JSONText.quote(r.reminder)),\"prompts\":\(r.prompts),\"delivered\":\(r.delivered),"
                 + "\"answered\":\(r.answered),\"skipped\":\(r.skipped),\"dismissed\":\(r.dismissed),\"expired\":\(r.expired),"
-                + "\"missed\":\(r.missed),\"responseRate\":\(num(r.responseRate))}"
+                + "\"missed\":\(r.missed),\"responseRate\":\(num(r.responseRate)),\"natural\":\(r.natural),\"snoozed\":\(r.snoozed)}"
         }.joined(separator: ",") + "]")
         parts.append("\"streaks\":{\"current\":\(s.streaks.current),\"longest\":\(s.streaks.longest),"
                      + "\"longestStart\":\(day(s.streaks.longestStart)),\"longestEnd\":\(day(s.streaks.longestEnd))}")

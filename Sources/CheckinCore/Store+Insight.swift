@@ -32,9 +32,14 @@ public struct ReminderCounts: Sendable, Equatable {
     public var missed: Int
     public var skipped: Int
     public var dismissed: Int
+    /// Natural breaks: the person was away for the break's duration (state answered, action
+    /// natural; never delivered, so not in `answered`).
+    public var natural: Int
+    /// Prompts snoozed at least once, whatever happened next.
+    public var snoozed: Int
 
     public init(reminder: String, prompts: Int = 0, delivered: Int = 0, answered: Int = 0, expired: Int = 0,
-                missed: Int = 0, skipped: Int = 0, dismissed: Int = 0) {
+                missed: Int = 0, skipped: Int = 0, dismissed: Int = 0, natural: Int = 0, snoozed: Int = 0) {
         self.reminder = reminder
         self.prompts = prompts
         self.delivered = delivered
@@ -43,6 +48,8 @@ public struct ReminderCounts: Sendable, Equatable {
         self.missed = missed
         self.skipped = skipped
         self.dismissed = dismissed
+        self.natural = natural
+        self.snoozed = snoozed
     }
 
     /// answered ÷ delivered; nil when nothing was delivered.
@@ -164,14 +171,16 @@ extension Store {
     public func reminderCounts(in range: TimeRange) throws(StoreError) -> [ReminderCounts] {
         let (terms, values) = Store.rangeTerms("scheduled_at", range)
         let sql = """
-            SELECT reminder, count(*), sum(delivered_at IS NOT NULL), sum(state = 'answered'), sum(state = 'expired'),
-                   sum(state = 'missed'), sum(state = 'skipped'), sum(state = 'dismissed')
+            SELECT reminder, count(*), sum(delivered_at IS NOT NULL), sum(state = 'answered' AND action IS NOT 'natural'),
+                   sum(state = 'expired'), sum(state = 'missed'), sum(state = 'skipped'), sum(state = 'dismissed'),
+                   sum(state = 'answered' AND action IS 'natural'), sum(snooze_count > 0)
             FROM prompts\(Store.whereClause(terms)) GROUP BY reminder ORDER BY reminder
             """
         return try withConnection { (c) throws(StoreError) in
             try c.query(sql, values) { s in
                 ReminderCounts(reminder: s.text(0), prompts: s.int(1), delivered: s.int(2), answered: s.int(3),
-                               expired: s.int(4), missed: s.int(5), skipped: s.int(6), dismissed: s.int(7))
+                               expired: s.int(4), missed: s.int(5), skipped: s.int(6), dismissed: s.int(7),
+                               natural: s.int(8), snoozed: s.int(9))
             }
         }
     }

@@ -116,6 +116,10 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(records.first?.action, "natural")
         XCTAssertEqual(records.first?.scheduledAt, Date.utc("2026-03-02T09:44:50Z"))
         XCTAssertEqual(records.first?.outcomeAt, Date.utc("2026-03-02T09:55:00Z"))
+        let s = try h.store()
+        XCTAssertEqual(try s.reminderCounts(in: TimeRange(since: nil, until: nil)),
+                       [ReminderCounts(reminder: "rest", prompts: 1, natural: 1)], "checkin stats counts it")
+        s.close()
         // The count starts again at the return.
         XCTAssertEqual(upcoming(), Date.utc("2026-03-02T10:45:00Z"))
         usleep(100_000)
