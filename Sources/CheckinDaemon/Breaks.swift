@@ -80,7 +80,7 @@ extension PromptEngine {
         onStatusChanged?()
     }
 
-    /// "Taking it" on a break: its active time starts again.
+    /// "Start break" on a break: its active time starts again.
     func breakTaken(_ reminder: Reminder, at now: Date) {
         tracker.breakTaken(reminder.id, at: now)
         if reminder.followsActivity {
@@ -92,15 +92,19 @@ extension PromptEngine {
     // MARK: - Due times
 
     /// The next firing of a `mode: active` break: when its active time reaches `every` (never in
-    /// its grace period, nil while the person is away), moved to the next time its schedule
-    /// allows (between, days, quietHours) and at most one per `activityFiringSpacing`.
+    /// its grace period, nil while the person is away) and at most one per
+    /// `activityFiringSpacing`. Due outside the times its schedule allows (between, days,
+    /// quietHours), it waits for the next allowed time, where its count starts again instead
+    /// (time outside them does not count: nobody gets a break as the first thing at 09:00).
     func activityFiring(_ reminder: Reminder, now: Date) -> Pending? {
         guard var at = tracker.dueAt(reminder.id, now: now) else { return nil }
         if let last = lastActivityFiring[reminder.id] { at = max(at, last.addingTimeInterval(Self.activityFiringSpacing)) }
+        activityWindowStarts.remove(reminder.id)
         if !allowed(reminder, at: at) {
             // The schedule's next slot after `at` is the start of its next window.
             guard let next = reminder.firing(after: at, in: zone, quietHours: config.quietHours, seed: installSeed) else { return nil }
             at = next.scheduled
+            activityWindowStarts.insert(reminder.id)
         }
         return Pending(scheduled: at, fireAt: at)
     }
@@ -115,6 +119,12 @@ extension PromptEngine {
     /// A `mode: active` break came due: it is shown (or recorded as paused or skipped ahead), and
     /// its count starts again either way, so an ignored reminder returns after another `every`.
     func fireActivityBreak(_ reminder: Reminder, _ pending: Pending, now: Date) {
+        if activityWindowStarts.remove(reminder.id) != nil {
+            // Its window opened: counting starts here.
+            tracker.breakTaken(reminder.id, at: now)
+            logger.debug("\(reminder.id): its window opened; active time counts from now")
+            return
+        }
         if !loggedNoActivitySource && activitySourcesInUse().isEmpty {
             loggedNoActivitySource = true
             logger.notice("No activity source (Mutter idle monitor, screen saver, logind) is available: break reminders with mode \"active\" count wall-clock time since the last break")

@@ -105,6 +105,8 @@ public final class PromptEngine {
     public var activitySourcesInUse: () -> [String] = { [] }
     /// When each reminder last started a prompt from an activity due time (rate limit).
     var lastActivityFiring: [String: Date] = [:]
+    /// `mode: active` breaks whose pending firing is the start of their next window (Breaks.swift).
+    var activityWindowStarts: Set<String> = []
     /// "No activity source" was logged.
     var loggedNoActivitySource = false
 
@@ -489,7 +491,7 @@ public final class PromptEngine {
             if let q = r.followUp { ask(q, measure: q.measure.rawValue) }
             actions.append(("skip", "Skip"))
         case (.break, _):
-            actions = [("done", "Taking it")] + snooze + [("skip", "Skip")]
+            actions = [("done", "Start break")] + snooze + [("skip", "Skip")]
         }
         if r.kind == .mood && caps.contains("inline-reply") && hasActions {
             actions.append(("inline-reply", "Add a note"))

@@ -158,7 +158,7 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(h.notifies().count, 0, "nothing within the grace period")
         h.advance(to: Date.utc("2026-03-02T09:52:30Z"))
         try h.waitForNotify(1)
-        XCTAssertEqual(try prompts().map(\.state), [.delivered])
+        try h.waitUntil("delivered") { try self.prompts().map(\.state) == [.delivered] }
 
         // Locked for 6 minutes with the prompt open: the break is taken, the prompt closes.
         h.clock.now = Date.utc("2026-03-02T09:53:00Z")
@@ -231,9 +231,9 @@ final class BreakTests: XCTestCase {
         usleep(200_000)
         advance(to: Date.utc("2026-03-02T10:35:00Z"))
         XCTAssertEqual(h.notifies().count, 2)
-        let later = try prompts().first { $0.reminder == "later" }
-        XCTAssertEqual(later?.state, .delivered)
-        XCTAssertEqual(later?.deliveredAt, Date.utc("2026-03-02T10:30:00Z"))
+        let later = try h.waitUntil("later delivered") { try self.prompts().first { $0.reminder == "later" && $0.state == .delivered } }
+        XCTAssertEqual(later.state, .delivered)
+        XCTAssertEqual(later.deliveredAt, Date.utc("2026-03-02T10:30:00Z"))
         XCTAssertEqual(try prompts().filter { $0.reminder == "never" }.map(\.state), [.skipped])
     }
 
@@ -262,6 +262,22 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(status()["Version"], .string(CheckinVersion.string), "the daemon still answers")
         XCTAssertTrue(h.log.all.filter { $0.level >= .warning && $0.message.contains("Ignoring") }.count <= 20,
                       h.log.dump)
+    }
+
+    // MARK: - Outside its window time does not count
+
+    func testActiveTimeOutsideTheWindowDoesNotCount() throws {
+        let config = #"{"reminders": [{"id": "rest", "type": "break", "every": "50m", "mode": "active", "between": "09:55-18:00"}]}"#
+        try startDaemon(config)
+        // Due at 09:50 by wall-clock time (no source), before its window: counting starts at 09:55.
+        XCTAssertEqual(upcoming(), Date.utc("2026-03-02T09:55:00Z"))
+        h.advance(to: Date.utc("2026-03-02T09:55:00Z"))
+        XCTAssertEqual(upcoming(), Date.utc("2026-03-02T10:45:00Z"))
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 0, "no break as the first thing in the window")
+        h.advance(to: Date.utc("2026-03-02T10:45:00Z"))
+        try h.waitForNotify(1)
+        XCTAssertEqual(upcoming(), Date.utc("2026-03-02T11:35:00Z"), "shown: the count starts again")
     }
 
     // MARK: - No source at all
