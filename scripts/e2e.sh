@@ -546,7 +546,10 @@ status_json_paused() {  # status_json_paused true|false
     if [[ $1 == true ]]; then
         [[ $rc -eq 0 && $out == *'"paused":true,"pausedUntil":"'* ]] || { DETAIL="exit $rc: $out"; return 1; }
     else
-        [[ $rc -eq 0 && $out == *'"paused":false,"pausedUntil":null}' ]] || { DETAIL="exit $rc: $out"; return 1; }
+        [[ $rc -eq 0 && $out == *'"paused":false,"pausedUntil":null,'* ]] || { DETAIL="exit $rc: $out"; return 1; }
+        # No activity or do-not-disturb service in this session: none in use, and the person counts as active.
+        [[ $out == *'"activitySources":[],"presence":"active","doNotDisturbSources":[],"doNotDisturb":false}' ]] \
+            || { DETAIL="activity fields: $out"; return 1; }
     fi
 }
 check "checkin status --json: paused, with pausedUntil" status_json_paused true
