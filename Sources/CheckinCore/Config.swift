@@ -94,6 +94,8 @@ public struct Reminder: Hashable, Sendable {
     public var grace: Int = 120
     /// What happens to a prompt that comes due while the notification server's do-not-disturb is on.
     public var dnd: DNDPolicy = .defer
+    /// Breaks: a short "welcome back" notification after a natural break.
+    public var welcomeBack = false
 
     /// The activity model's view of a break reminder (nil for mood check-ins). `active` mode needs
     /// an `every` schedule (the validator makes sure).
@@ -120,9 +122,27 @@ public enum CatchUp: String, Hashable, Sendable, CaseIterable {
     case none
 }
 
+/// One entry of `workingHours`: on these weekdays, this window.
+public struct WorkingHours: Hashable, Sendable {
+    public var days: Weekdays
+    public var window: TimeWindow
+
+    public init(days: Weekdays, window: TimeWindow) {
+        self.days = days
+        self.window = window
+    }
+
+    /// The window on those days as a schedule (its `window(containing:)` and minute slots).
+    var spec: ScheduleSpec { .every(interval: 60, window: window, days: days) }
+}
+
 public struct Config: Hashable, Sendable {
     public var reminders: [Reminder]
     public var quietHours: [TimeWindow]
+    /// Breaks are only shown (and active time only counts towards them) inside these; empty: always.
+    public var workingHours: [WorkingHours] = []
+    /// Seconds of active time a day after which one notice is shown (0: none).
+    public var dailyLimit: Int = 0
     /// Where it came from: a file path, or "(built-in default)".
     public var source: String
 
@@ -131,6 +151,17 @@ public struct Config: Hashable, Sendable {
     public var enabledReminders: [Reminder] { reminders.filter(\.enabled) }
 
     public func reminder(id: String) -> Reminder? { reminders.first { $0.id == id } }
+
+    /// Whether `t` is inside the working hours (always, without any).
+    public func isWorkingTime(_ t: Date, in zone: Zone) -> Bool {
+        workingHours.isEmpty || workingHours.contains { $0.spec.window(containing: t, in: zone) != nil }
+    }
+
+    /// The first instant after `t` inside the working hours (`t` itself is not considered);
+    /// nil without working hours.
+    public func nextWorkingTime(after t: Date, in zone: Zone) -> Date? {
+        workingHours.compactMap { $0.spec.next(after: t, in: zone) }.min()
+    }
 }
 
 // MARK: - Errors
@@ -273,10 +304,10 @@ struct ConfigValidator {
 
     init(file: String) { self.file = file }
 
-    static let topKeys = ["version", "quietHours", "reminders"]
+    static let topKeys = ["version", "quietHours", "workingHours", "dailyLimit", "reminders"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
                                "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
-                               "mode", "duration", "grace", "dnd"]
+                               "mode", "duration", "grace", "dnd", "welcomeBack"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -634,8 +665,9 @@ struct ConfigValidator {
         var mode = BreakMode.clock
         var breakDuration = 300
         var grace = 120
+        var welcomeBack = false
         if isMood {
-            for key in ["mode", "duration", "grace"] where m[key] != nil {
+            for key in ["mode", "duration", "grace", "welcomeBack"] where m[key] != nil {
                 issue(m[key], "\(path).\(key)", "only break reminders have \"\(key)\"")
             }
         } else {
@@ -651,6 +683,7 @@ struct ConfigValidator {
             }
             if let n = m["duration"], let v = duration(n, "\(path).duration", range: 10...14400) { breakDuration = v }
             if let n = m["grace"], let v = duration(n, "\(path).grace", range: 0...14400) { grace = v }
+            if let n = m["welcomeBack"], let v = bool(n, "\(path).welcomeBack") { welcomeBack = v }
         }
         var dnd = DNDPolicy.defer
         if let n = m["dnd"], let text = string(n, "\(path).dnd") {
@@ -663,7 +696,7 @@ struct ConfigValidator {
         return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
                         question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp,
-                        mode: mode, duration: breakDuration, grace: grace, dnd: dnd)
+                        mode: mode, duration: breakDuration, grace: grace, dnd: dnd, welcomeBack: welcomeBack)
     }
 
     /// "\"a\", \"b\" or \"c\"" (or "... and ...").
@@ -751,6 +784,10 @@ struct ConfigValidator {
                 if let w = window(node, path, allowMidnight: true) { quiet.append(w) }
             }
         }
+        var working: [WorkingHours] = []
+        if let n = m["workingHours"] { working = workingHours(n, "workingHours") }
+        var dailyLimit = 0
+        if let n = m["dailyLimit"], let v = duration(n, "dailyLimit", range: 0...86400) { dailyLimit = v }
         var reminders: [Reminder] = []
         guard let rNode = m["reminders"] else {
             issue(root, "reminders", "missing; expected a list of reminders (see config/default.json)")
@@ -780,7 +817,32 @@ struct ConfigValidator {
                 issue(items[i], "reminders[\(i)]", "never fires: every time of \(JSONText.quote(r.id)) falls inside quietHours")
             }
         }
-        return Config(reminders: reminders, quietHours: quiet, source: file)
+        return Config(reminders: reminders, quietHours: quiet, workingHours: working, dailyLimit: dailyLimit, source: file)
+    }
+
+    /// `"workingHours": {"mon..fri": "09:00-17:30", "sat": "10:00-12:00"}`: each weekday at most once.
+    mutating func workingHours(_ node: ConfigValue.Node, _ path: String) -> [WorkingHours] {
+        let example = "{\"mon..fri\": \"09:00-17:30\"}"
+        guard case .object(let members) = node.value else {
+            issue(node, path, "expected an object like \(example), found \(node.value.kindDescription) \(node.value.excerpt)")
+            return []
+        }
+        var out: [WorkingHours] = []
+        var seen = Weekdays()
+        for (key, value) in members {
+            let keyPath = "\(path).\(key)"
+            guard let days = Weekdays.parse(key) else {
+                issue(value, keyPath, "\(JSONText.quote(key)) is not a list of weekdays; expected keys like \"mon..fri\" or \"sat,sun\", e.g. \(example)")
+                continue
+            }
+            if !seen.intersection(days).isEmpty {
+                issue(value, keyPath, "\(JSONText.quote(key)) names a weekday that an earlier key already has; each weekday has one window")
+                continue
+            }
+            seen.formUnion(days)
+            if let w = window(value, keyPath, allowMidnight: false) { out.append(WorkingHours(days: days, window: w)) }
+        }
+        return out
     }
 
     /// `"calendar": "Mon..Fri *-*-* 09:00"` or a list of expressions (systemd.time(7)).

@@ -32,6 +32,10 @@ public enum ConfigReference {
             ConfigKey("version", "number", "1", "Schema version; only 1 exists."),
             ConfigKey("quietHours", "list of windows", "none",
                       "No reminder fires inside these windows, e.g. [\"22:00-07:00\"] (a window may cross midnight)."),
+            ConfigKey("workingHours", "object", "always",
+                      "Break reminders are only shown, and active time only counts towards them, inside these hours: {\"mon..fri\": \"09:00-17:30\", \"sat\": \"10:00-12:00\"}; each weekday at most once. Mood check-ins are not affected."),
+            ConfigKey("dailyLimit", "duration", "\"0s\" (none)",
+                      "One notice a day when today's active time (at the computer, as far as the activity sources tell) reaches this, e.g. \"8h\"."),
             ConfigKey("reminders", "list of reminders", "required", "At least one reminder."),
         ])
 
@@ -75,6 +79,8 @@ public enum ConfigReference {
                       "Break only: nothing of this reminder is shown this long after a resume or an unlock (0s to 4h); it is shown when the grace period ends."),
             ConfigKey("dnd", "\"defer\", \"drop\" or \"deliver\"", "\"defer\"",
                       "While the notification server's do-not-disturb is on (KDE, dunst, mako, swaync): hold the prompt until it ends, record it as skipped (action dnd), or show it anyway."),
+            ConfigKey("welcomeBack", "boolean", "false",
+                      "Break only: a short \"Welcome back\" notification after a natural break (not while do-not-disturb is on)."),
         ])
 
     public static let random = ConfigSection(

@@ -77,7 +77,47 @@ extension PromptEngine {
         }
         logger.event(.naturalBreak, "Natural break for \(reminder.id): away \(minutes)", reminder: reminder.id, prompt: promptID,
                      extra: ["checkin_action": "natural"])
+        if reminder.welcomeBack { notice(summary: "Welcome back", body: "That was a \(minutes) break: recorded.", category: "x-checkin.break") }
         onStatusChanged?()
+    }
+
+    /// A notice without buttons or a prompt (welcome back, daily limit): shown when a server is
+    /// there and do-not-disturb is off, else only logged.
+    func notice(summary: String, body: String, category: String) {
+        guard let sink, let caps = capabilities, !doNotDisturb else { return }
+        let request = NotificationRequest(appName: "checkin", replacesID: 0, icon: "appointment-soon", summary: summary,
+                                          body: caps.contains("body") ? body : "", actions: [],
+                                          hints: ["category": .string(category), "urgency": .byte(0)], expireTimeout: 15_000)
+        sink.notify(request) { [weak self] result in
+            if case .failure(let error) = result { self?.logger.warning("Could not show \"\(summary)\": \(error)") }
+        }
+    }
+
+    // MARK: - Daily limit
+
+    /// The state key holding the local day (YYYY-MM-DD) whose daily-limit notice was shown.
+    static let dailyLimitStateKey = "breaks.daily-limit-shown"
+
+    /// When today's active time reaches `dailyLimit` (now when it has), unless today's notice was
+    /// shown already; nil without a limit or while away.
+    func dailyLimitDue(now: Date) -> Date? {
+        guard config.dailyLimit > 0, dailyLimitShownOn != zone.civil(now).date.description else { return nil }
+        return tracker.dailyLimitAt(TimeInterval(config.dailyLimit), in: zone, now: now)
+    }
+
+    /// Shows the daily-limit notice once a local day, when it is reached.
+    func checkDailyLimit(now: Date) {
+        guard let due = dailyLimitDue(now: now), due <= now else { return }
+        let today = zone.civil(now).date.description
+        dailyLimitShownOn = today
+        do {
+            try store.setStateValue(Self.dailyLimitStateKey, today)
+        } catch {
+            logger.warning("Could not store that today's daily-limit notice was shown: \(error)")
+        }
+        let limit = DurationText.format(config.dailyLimit)
+        logger.event(.dailyLimit, "Daily limit reached: \(limit) at the computer today")
+        notice(summary: "Daily limit reached", body: "You have been at the computer for \(limit) today.", category: "x-checkin.break")
     }
 
     /// "Start break" on a break: its active time starts again.
@@ -101,19 +141,57 @@ extension PromptEngine {
         if let last = lastActivityFiring[reminder.id] { at = max(at, last.addingTimeInterval(Self.activityFiringSpacing)) }
         activityWindowStarts.remove(reminder.id)
         if !allowed(reminder, at: at) {
-            // The schedule's next slot after `at` is the start of its next window.
-            guard let next = reminder.firing(after: at, in: zone, quietHours: config.quietHours, seed: installSeed) else { return nil }
+            // The schedule's next slot in working hours after `at` starts its next window.
+            guard let next = nextFiring(reminder, after: at) else { return nil }
             at = next.scheduled
             activityWindowStarts.insert(reminder.id)
         }
         return Pending(scheduled: at, fireAt: at)
     }
 
-    /// Whether the reminder may be shown at `t`: inside its window and days, outside quiet hours.
+    /// For Next() and STATUS=: the first delivery of an active break from its pending firing (a
+    /// window start only starts the count: the delivery is an `every` later).
+    func plannedActivityDelivery(_ reminder: Reminder, from pending: Pending?) -> Pending? {
+        guard let pending else { return nil }
+        guard activityWindowStarts.contains(reminder.id) else { return pending }
+        return followingActivityDelivery(reminder, after: pending.fireAt)
+    }
+
+    /// The delivery after one at `t` if the person stays active: `every` later, or where the
+    /// count starts again plus `every` when that is not allowed.
+    func followingActivityDelivery(_ reminder: Reminder, after t: Date) -> Pending? {
+        guard let interval = reminder.breakPolicy?.interval else { return nil }
+        var at = t.addingTimeInterval(interval)
+        for _ in 0..<10 where !allowed(reminder, at: at) {
+            guard let start = nextFiring(reminder, after: at) else { return nil }
+            at = start.scheduled.addingTimeInterval(interval)
+        }
+        return allowed(reminder, at: at) ? Pending(scheduled: at, fireAt: at) : nil
+    }
+
+    /// Whether the reminder may be shown at `t`: inside its window and days, outside quiet hours,
+    /// inside the working hours (breaks).
     func allowed(_ reminder: Reminder, at t: Date) -> Bool {
         let minute = zone.civil(t).minuteOfDay
         if config.quietHours.contains(where: { $0.contains(minuteOfDay: minute) }) { return false }
+        if reminder.kind == .break && !config.isWorkingTime(t, in: zone) { return false }
         return reminder.schedule.window(containing: t, in: zone) != nil
+    }
+
+    /// The reminder's schedule's next firing after `t`; for a break, the first one inside the
+    /// working hours.
+    func nextFiring(_ reminder: Reminder, after t: Date) -> Pending? {
+        var from = t
+        for _ in 0..<400 {
+            guard let next = reminder.firing(after: from, in: zone, quietHours: config.quietHours, seed: installSeed) else { return nil }
+            if reminder.kind != .break || config.isWorkingTime(next.scheduled, in: zone) {
+                return Pending(scheduled: next.scheduled, fireAt: next.fireAt)
+            }
+            // Jump to the next working-hours start (just before it, so a firing there counts).
+            guard let work = config.nextWorkingTime(after: next.scheduled, in: zone) else { return nil }
+            from = max(next.scheduled, work.addingTimeInterval(-0.001))
+        }
+        return nil
     }
 
     /// A `mode: active` break came due: it is shown (or recorded as paused or skipped ahead), and

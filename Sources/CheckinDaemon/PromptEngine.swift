@@ -109,6 +109,8 @@ public final class PromptEngine {
     var activityWindowStarts: Set<String> = []
     /// "No activity source" was logged.
     var loggedNoActivitySource = false
+    /// The local day whose daily-limit notice was shown (kept in the journal's state table).
+    var dailyLimitShownOn: String?
 
     public init(config: Config, zone: Zone, store: Store, logger: Logger,
                 clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
@@ -121,6 +123,7 @@ public final class PromptEngine {
         self.clock = clock
         self.makeID = makeID
         self.tracker = ActivityTracker(policies: config.enabledReminders.compactMap(\.breakPolicy), start: clock())
+        self.dailyLimitShownOn = try? store.stateValue(Self.dailyLimitStateKey)
     }
 
     /// The journal's install seed, made and stored on first use. If the journal cannot keep it,
@@ -252,7 +255,7 @@ public final class PromptEngine {
                 nextFire[reminder.id] = activityFiring(reminder, now: now)
                 continue
             }
-            if let next = reminder.firing(after: now, in: zone, quietHours: config.quietHours, seed: installSeed) {
+            if let next = nextFiring(reminder, after: now) {
                 nextFire[reminder.id] = Pending(scheduled: next.scheduled, fireAt: next.fireAt)
                 logger.event(.scheduled, "Next \(reminder.id) at \(LocalFormat.dateTime(next.fireAt, in: zone))",
                              level: .debug, reminder: reminder.id,
@@ -264,6 +267,7 @@ public final class PromptEngine {
 
     public var nextWakeup: Date? {
         var earliest = nextFire.values.map(\.fireAt).min()
+        if let limit = dailyLimitDue(now: clock()) { earliest = min(earliest ?? limit, limit) }
         if case .until(let end) = pause { earliest = min(earliest ?? end, end) }
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
@@ -320,6 +324,7 @@ public final class PromptEngine {
             }
         }
         endPauseIfOver(now)
+        checkDailyLimit(now: now)
         replan(after: now)
         markSeen(now)
     }
@@ -854,13 +859,11 @@ extension PromptEngine {
             if case .indefinitely = pause { return nil }
             if let end = pause.end, current.fireAt < end {
                 // The first firing at or after the pause's end.
-                h = reminder.firing(after: end.addingTimeInterval(-0.001), in: zone, quietHours: config.quietHours, seed: installSeed)
-                    .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+                h = nextFiring(reminder, after: end.addingTimeInterval(-0.001))
                 continue
             }
             if skippedFirings[reminder.id]?.contains(current.scheduled) == true {
-                h = reminder.firing(after: current.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
-                    .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+                h = nextFiring(reminder, after: current.fireAt)
                 continue
             }
             return current
@@ -881,12 +884,14 @@ extension PromptEngine {
         }
         let reminders = config.enabledReminders
         var firings: [PlannedDelivery] = []
-        Firings.mergeEarliest(reminders.map { effectiveFiring($0, from: nextFire[$0.id]) }, count: count,
-                              fireAt: \.fireAt) { i, head in
+        let heads = reminders.map { r in
+            effectiveFiring(r, from: r.followsActivity ? plannedActivityDelivery(r, from: nextFire[r.id]) : nextFire[r.id])
+        }
+        Firings.mergeEarliest(heads, count: count, fireAt: \.fireAt) { i, head in
             let r = reminders[i]
             firings.append(PlannedDelivery(reminder: r.id, kind: r.kind.rawValue, at: head.fireAt, scheduled: head.scheduled))
-            let following = r.firing(after: head.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
-                .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+            // An active break: another `every` of activity after this one (if the person stays).
+            let following = r.followsActivity ? followingActivityDelivery(r, after: head.fireAt) : nextFiring(r, after: head.fireAt)
             return effectiveFiring(r, from: following)
         }
         out += firings

@@ -43,6 +43,49 @@ final class BreakConfigTests: XCTestCase {
         XCTAssertEqual(c.reminders[1].dnd, .deliver)
     }
 
+    func testWorkingHoursDailyLimitAndWelcomeBack() throws {
+        let c = try parse(#"""
+            {"workingHours": {"mon..fri": "09:00-17:30", "sat": "22:00-02:00+1"}, "dailyLimit": "8h",
+             "reminders": [{"id": "b", "type": "break", "every": "50m", "welcomeBack": true}]}
+            """#)
+        XCTAssertEqual(c.workingHours, [
+            WorkingHours(days: .workdays, window: TimeWindow(start: LocalTime(hour: 9, minute: 0), end: LocalTime(hour: 17, minute: 30))),
+            WorkingHours(days: Weekdays.parse("sat")!, window: TimeWindow(start: LocalTime(hour: 22, minute: 0), end: LocalTime(hour: 2, minute: 0))),
+        ])
+        XCTAssertEqual(c.dailyLimit, 8 * 3600)
+        XCTAssertTrue(c.reminders[0].welcomeBack)
+        let monday = Date(timeIntervalSince1970: 1_772_409_600)  // 2026-03-02T00:00:00Z, a Monday
+        XCTAssertFalse(c.isWorkingTime(monday.addingTimeInterval(8 * 3600 + 3599), in: .utc))
+        XCTAssertTrue(c.isWorkingTime(monday.addingTimeInterval(9 * 3600), in: .utc))
+        XCTAssertFalse(c.isWorkingTime(monday.addingTimeInterval(17 * 3600 + 1800), in: .utc))
+        XCTAssertEqual(c.nextWorkingTime(after: monday.addingTimeInterval(18 * 3600), in: .utc), monday.addingTimeInterval(86400 + 9 * 3600))
+        // Saturday's window runs into Sunday 02:00.
+        XCTAssertTrue(c.isWorkingTime(monday.addingTimeInterval(6 * 86400 + 3600), in: .utc))
+        XCTAssertFalse(c.isWorkingTime(monday.addingTimeInterval(6 * 86400 + 3 * 3600), in: .utc))
+        let none = try parse(#"{"reminders": [{"id": "b", "type": "break", "every": "50m"}]}"#)
+        XCTAssertTrue(none.isWorkingTime(monday, in: .utc))
+        XCTAssertNil(none.nextWorkingTime(after: monday, in: .utc))
+        XCTAssertEqual(none.dailyLimit, 0)
+    }
+
+    func testWorkingHoursErrors() {
+        XCTAssertEqual(issues(#"{"workingHours": {"mon..fri": "09:00-17:30", "fri": "10:00-12:00", "someday": "10:00-11:00", "sun": "late"}, "reminders": [{"id": "b", "type": "break", "every": "50m"}]}"#), [
+            "config.json:1:53: workingHours.fri: \"fri\" names a weekday that an earlier key already has; each weekday has one window",
+            "config.json:1:79: workingHours.someday: \"someday\" is not a list of weekdays; expected keys like \"mon..fri\" or \"sat,sun\", e.g. {\"mon..fri\": \"09:00-17:30\"}",
+            "config.json:1:101: workingHours.sun: \"late\" is not a time window; expected \"HH:MM-HH:MM\" with the start before the end, e.g. \"09:00-18:00\" (a window that crosses midnight is written \"22:00-02:00+1\")",
+        ])
+        XCTAssertEqual(issues(#"{"workingHours": ["09:00-17:00"], "dailyLimit": "2d", "reminders": [{"id": "b", "type": "break", "every": "50m"}]}"#), [
+            "config.json:1:18: workingHours: expected an object like {\"mon..fri\": \"09:00-17:30\"}, found an array [\"09:00-17:00\"]",
+            "config.json:1:49: dailyLimit: \"2d\" is out of range; expected 0s to 1d",
+        ])
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "welcomeBack": "yes"}]}"#), [
+            "config.json:1:76: reminders[0].welcomeBack: expected true or false, found a string \"yes\"",
+        ])
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "welcomeBack": true}]}"#), [
+            "config.json:1:74: reminders[0].welcomeBack: only break reminders have \"welcomeBack\"",
+        ])
+    }
+
     func testErrors() {
         XCTAssertEqual(issues(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "mode": "busy"}]}"#), [
             "config.json:1:69: reminders[0].mode: \"busy\" is not a break mode; expected \"active\" (time at the computer since the last break) or \"clock\" (the schedule as written)",

@@ -269,8 +269,10 @@ final class BreakTests: XCTestCase {
     func testActiveTimeOutsideTheWindowDoesNotCount() throws {
         let config = #"{"reminders": [{"id": "rest", "type": "break", "every": "50m", "mode": "active", "between": "09:55-18:00"}]}"#
         try startDaemon(config)
-        // Due at 09:50 by wall-clock time (no source), before its window: counting starts at 09:55.
-        XCTAssertEqual(upcoming(), Date.utc("2026-03-02T09:55:00Z"))
+        // Due at 09:50 by wall-clock time (no source), before its window: counting starts at 09:55,
+        // so the first one is planned for 10:45.
+        XCTAssertEqual(upcoming(), Date.utc("2026-03-02T10:45:00Z"))
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T09:55:00Z"))
         h.advance(to: Date.utc("2026-03-02T09:55:00Z"))
         XCTAssertEqual(upcoming(), Date.utc("2026-03-02T10:45:00Z"))
         usleep(100_000)
@@ -278,6 +280,71 @@ final class BreakTests: XCTestCase {
         h.advance(to: Date.utc("2026-03-02T10:45:00Z"))
         try h.waitForNotify(1)
         XCTAssertEqual(upcoming(), Date.utc("2026-03-02T11:35:00Z"), "shown: the count starts again")
+    }
+
+    // MARK: - Working hours, daily limit, welcome back
+
+    func testWorkingHoursHoldBreaksButNotMoodCheckIns() throws {
+        try startDaemon(#"""
+            {"workingHours": {"mon": "10:00-12:00", "tue": "09:00-10:00"},
+             "reminders": [
+              {"id": "mood", "type": "mood", "at": "09:30"},
+              {"id": "hourly", "type": "break", "every": "1h"},
+              {"id": "rest", "type": "break", "every": "50m", "mode": "active"}
+            ]}
+            """#)
+        let next = h.onQueue { h.daemon.engine.plannedDeliveries(count: 6).map { "\($0.reminder) \(LocalFormat.iso8601($0.at, in: .utc))" } }
+        // The active break's count starts at 10:00 (working hours), so its first one is at 10:50;
+        // nothing of either break on Monday after 12:00.
+        XCTAssertEqual(next, [
+            "mood 2026-03-02T09:30:00+00:00",
+            "hourly 2026-03-02T10:00:00+00:00",
+            "rest 2026-03-02T10:50:00+00:00",
+            "hourly 2026-03-02T11:00:00+00:00",
+            "rest 2026-03-02T11:40:00+00:00",
+            "hourly 2026-03-03T09:00:00+00:00",
+        ])
+        // 10:00: the hourly break is shown; the active one only starts counting (due 10:50).
+        h.advance(to: Date.utc("2026-03-02T09:30:00Z"))
+        try h.waitForNotify(1)
+        h.advance(to: Date.utc("2026-03-02T10:00:00Z"))
+        let n = try h.waitForNotify(2)
+        XCTAssertEqual(n["summary"] as? String, "Time for a break")
+        XCTAssertEqual(h.onQueue { h.daemon.engine.plannedDeliveries(count: 10).first { $0.reminder == "rest" }?.at }, Date.utc("2026-03-02T10:50:00Z"))
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 2)
+    }
+
+    func testDailyLimitNoticeOnceADay() throws {
+        try startDaemon(#"{"dailyLimit": "1h", "reminders": [{"id": "m", "type": "mood", "at": "20:00"}]}"#)
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T10:00:00Z"))
+        h.advance(to: Date.utc("2026-03-02T10:00:00Z"))
+        let n = try h.waitForNotify(1)
+        XCTAssertEqual(n["summary"] as? String, "Daily limit reached")
+        XCTAssertEqual(h.log.events("daily-limit").count, 1)
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T20:00:00Z"), "once a day")
+        h.advance(to: Date.utc("2026-03-02T11:00:00Z"))
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 1)
+        // Remembered across a restart.
+        try h.restart()
+        h.advance(to: Date.utc("2026-03-02T12:00:00Z"))
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 1)
+    }
+
+    func testWelcomeBackAfterANaturalBreak() throws {
+        try startDaemon(#"{"reminders": [{"id": "rest", "type": "break", "every": "50m", "mode": "active", "welcomeBack": true}]}"#)
+        let saver = try peer("gnome-screensaver", source: "gnome-screensaver")
+        h.clock.now = Date.utc("2026-03-02T09:20:00Z")
+        try saver.command(#"{"cmd":"lock"}"#)
+        try h.waitUntil("locked") { self.presence() == .locked }
+        h.clock.now = Date.utc("2026-03-02T09:27:00Z")
+        try saver.command(#"{"cmd":"unlock"}"#)
+        let n = try h.waitForNotify(1)
+        XCTAssertEqual(n["summary"] as? String, "Welcome back")
+        XCTAssertEqual(n["body"] as? String, "That was a 7m break: recorded.")
+        XCTAssertEqual(try prompts().map(\.action), ["natural"])
     }
 
     // MARK: - No source at all
