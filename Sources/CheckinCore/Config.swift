@@ -96,6 +96,8 @@ public struct Reminder: Hashable, Sendable {
     public var dnd: DNDPolicy = .defer
     /// Breaks: a short "welcome back" notification after a natural break.
     public var welcomeBack = false
+    /// Breaks: seconds before the break that a quiet "break in …" notice is shown (0: none).
+    public var preBreakWarning = 0
 
     /// The activity model's view of a break reminder (nil for mood check-ins). `active` mode needs
     /// an `every` schedule (the validator makes sure).
@@ -307,7 +309,7 @@ struct ConfigValidator {
     static let topKeys = ["version", "quietHours", "workingHours", "dailyLimit", "reminders"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
                                "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
-                               "mode", "duration", "grace", "dnd", "welcomeBack"]
+                               "mode", "duration", "grace", "dnd", "welcomeBack", "preBreakWarning"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -666,8 +668,9 @@ struct ConfigValidator {
         var breakDuration = 300
         var grace = 120
         var welcomeBack = false
+        var preBreakWarning = 0
         if isMood {
-            for key in ["mode", "duration", "grace", "welcomeBack"] where m[key] != nil {
+            for key in ["mode", "duration", "grace", "welcomeBack", "preBreakWarning"] where m[key] != nil {
                 issue(m[key], "\(path).\(key)", "only break reminders have \"\(key)\"")
             }
         } else {
@@ -684,6 +687,7 @@ struct ConfigValidator {
             if let n = m["duration"], let v = duration(n, "\(path).duration", range: 10...14400) { breakDuration = v }
             if let n = m["grace"], let v = duration(n, "\(path).grace", range: 0...14400) { grace = v }
             if let n = m["welcomeBack"], let v = bool(n, "\(path).welcomeBack") { welcomeBack = v }
+            if let n = m["preBreakWarning"], let v = duration(n, "\(path).preBreakWarning", range: 0...1800) { preBreakWarning = v }
         }
         var dnd = DNDPolicy.defer
         if let n = m["dnd"], let text = string(n, "\(path).dnd") {
@@ -696,7 +700,8 @@ struct ConfigValidator {
         return Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
                         question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp,
-                        mode: mode, duration: breakDuration, grace: grace, dnd: dnd, welcomeBack: welcomeBack)
+                        mode: mode, duration: breakDuration, grace: grace, dnd: dnd, welcomeBack: welcomeBack,
+                        preBreakWarning: preBreakWarning)
     }
 
     /// "\"a\", \"b\" or \"c\"" (or "... and ...").

@@ -79,6 +79,8 @@ public enum ConfigReference {
                       "Break only: nothing of this reminder is shown this long after a resume or an unlock (0s to 4h); it is shown when the grace period ends."),
             ConfigKey("dnd", "\"defer\", \"drop\" or \"deliver\"", "\"defer\"",
                       "While the notification server's do-not-disturb is on (KDE, dunst, mako, swaync): hold the prompt until it ends, record it as skipped (action dnd), or show it anyway."),
+            ConfigKey("preBreakWarning", "duration", "\"0s\" (none)",
+                      "Break only: a quiet \"Break in 1 min\" notice this long before the break (0s to 30m); not while away, paused or in do-not-disturb."),
             ConfigKey("welcomeBack", "boolean", "false",
                       "Break only: a short \"Welcome back\" notification after a natural break (not while do-not-disturb is on)."),
         ])

@@ -83,13 +83,41 @@ extension PromptEngine {
 
     /// A notice without buttons or a prompt (welcome back, daily limit): shown when a server is
     /// there and do-not-disturb is off, else only logged.
-    func notice(summary: String, body: String, category: String) {
+    func notice(summary: String, body: String, category: String, timeout: Int32 = 15_000) {
         guard let sink, let caps = capabilities, !doNotDisturb else { return }
         let request = NotificationRequest(appName: "checkin", replacesID: 0, icon: "appointment-soon", summary: summary,
                                           body: caps.contains("body") ? body : "", actions: [],
-                                          hints: ["category": .string(category), "urgency": .byte(0)], expireTimeout: 15_000)
+                                          hints: ["category": .string(category), "urgency": .byte(0)], expireTimeout: timeout)
         sink.notify(request) { [weak self] result in
             if case .failure(let error) = result { self?.logger.warning("Could not show \"\(summary)\": \(error)") }
+        }
+    }
+
+    // MARK: - Pre-break warning
+
+    /// The earliest pending pre-break warning not shown yet.
+    func nextWarning() -> Date? {
+        var earliest: Date?
+        for r in config.enabledReminders where r.kind == .break && r.preBreakWarning > 0 && !warned.contains(r.id) {
+            guard let pending = nextFire[r.id], !activityWindowStarts.contains(r.id) else { continue }
+            let at = pending.fireAt.addingTimeInterval(-TimeInterval(r.preBreakWarning))
+            earliest = min(earliest ?? at, at)
+        }
+        return earliest
+    }
+
+    /// Shows the warnings that are due: once per pending firing, only while the person is there,
+    /// not paused, and not in do-not-disturb (`notice` checks that).
+    func warnBeforeBreaks(now: Date) {
+        for r in config.enabledReminders where r.kind == .break && r.preBreakWarning > 0 && !warned.contains(r.id) {
+            guard let pending = nextFire[r.id], !activityWindowStarts.contains(r.id),
+                  pending.fireAt.addingTimeInterval(-TimeInterval(r.preBreakWarning)) <= now else { continue }
+            warned.insert(r.id)
+            guard pending.fireAt > now, tracker.presence == .active, !pause.covers(pending.fireAt),
+                  skippedFirings[r.id]?.contains(pending.scheduled) != true else { continue }
+            let left = Self.humanDuration(max(60, Int(pending.fireAt.timeIntervalSince(now).rounded())))
+            logger.debug("Pre-break warning for \(r.id): break in \(left)")
+            notice(summary: "Break in \(left)", body: r.title, category: "x-checkin.break", timeout: Int32(min(60, r.preBreakWarning)) * 1000)
         }
     }
 

@@ -92,7 +92,7 @@ public final class PromptEngine {
     public private(set) var pause: PauseState
     /// Firings skipped ahead of time (Skip()): reminder id → their scheduled times. Each is
     /// recorded as a skipped prompt when skipped; when it comes due nothing more happens.
-    private var skippedFirings: [String: Set<Date>] = [:]
+    var skippedFirings: [String: Set<Date>] = [:]
     private var byNotification: [UInt32: String] = [:]       // notification id → prompt id
     // Activity and do-not-disturb (Breaks.swift):
     /// Combines the activity sources' reports into one presence stream.
@@ -109,6 +109,8 @@ public final class PromptEngine {
     var activityWindowStarts: Set<String> = []
     /// "No activity source" was logged.
     var loggedNoActivitySource = false
+    /// Breaks whose pre-break warning for their pending firing was shown.
+    var warned: Set<String> = []
     /// The local day whose daily-limit notice was shown (kept in the journal's state table).
     var dailyLimitShownOn: String?
 
@@ -268,6 +270,7 @@ public final class PromptEngine {
     public var nextWakeup: Date? {
         var earliest = nextFire.values.map(\.fireAt).min()
         if let limit = dailyLimitDue(now: clock()) { earliest = min(earliest ?? limit, limit) }
+        if let warning = nextWarning() { earliest = min(earliest ?? warning, warning) }
         if case .until(let end) = pause { earliest = min(earliest ?? end, end) }
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
@@ -298,6 +301,7 @@ public final class PromptEngine {
         }
         for (id, pending) in nextFire.sorted(by: { $0.value.fireAt < $1.value.fireAt }) where pending.fireAt <= now {
             nextFire[id] = nil
+            warned.remove(id)
             guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
             if reminder.followsActivity {
                 fireActivityBreak(reminder, pending, now: now)
@@ -325,6 +329,7 @@ public final class PromptEngine {
         }
         endPauseIfOver(now)
         checkDailyLimit(now: now)
+        warnBeforeBreaks(now: now)
         replan(after: now)
         markSeen(now)
     }

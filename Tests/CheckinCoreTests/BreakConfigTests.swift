@@ -81,6 +81,11 @@ final class BreakConfigTests: XCTestCase {
         XCTAssertEqual(issues(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "welcomeBack": "yes"}]}"#), [
             "config.json:1:76: reminders[0].welcomeBack: expected true or false, found a string \"yes\"",
         ])
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "preBreakWarning": "1h"}]}"#), [
+            "config.json:1:80: reminders[0].preBreakWarning: \"1h\" is out of range; expected 0s to 30m",
+        ])
+        XCTAssertEqual(try parse(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "preBreakWarning": "30s"}]}"#)
+            .reminders[0].preBreakWarning, 30)
         XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "welcomeBack": true}]}"#), [
             "config.json:1:74: reminders[0].welcomeBack: only break reminders have \"welcomeBack\"",
         ])

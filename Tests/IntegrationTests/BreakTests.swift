@@ -315,6 +315,27 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(h.notifies().count, 2)
     }
 
+    func testPreBreakWarning() throws {
+        try startDaemon(#"""
+            {"reminders": [{"id": "b", "type": "break", "at": ["09:10", "09:30"], "preBreakWarning": "1m", "title": "Stretch"},
+                           {"id": "m", "type": "mood", "at": "09:20"}]}
+            """#)
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T09:09:00Z"))
+        h.advance(to: Date.utc("2026-03-02T09:09:00Z"))
+        let warning = try h.waitForNotify(1)
+        XCTAssertEqual(warning["summary"] as? String, "Break in 1 min")
+        XCTAssertEqual(warning["body"] as? String, "Stretch")
+        XCTAssertEqual(warning["actions"] as? [String], [])
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T09:10:00Z"), "one warning per break")
+        h.advance(to: Date.utc("2026-03-02T09:10:00Z"))
+        XCTAssertEqual(try h.waitForNotify(2)["summary"] as? String, "Stretch")
+        // Paused over the next one: no warning either.
+        h.onQueue { h.daemon.engine.pause(until: Date.utc("2026-03-02T09:31:00Z")) }
+        advance(to: Date.utc("2026-03-02T09:30:00Z"))
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 2)
+    }
+
     func testDailyLimitNoticeOnceADay() throws {
         try startDaemon(#"{"dailyLimit": "1h", "reminders": [{"id": "m", "type": "mood", "at": "20:00"}]}"#)
         XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T10:00:00Z"))
