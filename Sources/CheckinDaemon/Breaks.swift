@@ -93,6 +93,28 @@ extension PromptEngine {
         }
     }
 
+    // MARK: - Global rate limit
+
+    /// At most this many scheduled prompts are shown per `rateWindow`, whatever happens upstream.
+    static let rateLimit = 5
+    static let rateWindow: TimeInterval = 60
+
+    /// Holds a scheduled question back when `rateLimit` were shown within `rateWindow`: it is
+    /// shown when the window has room again. Explicit prompts (Trigger, Snooze) are not limited.
+    func holdForRateLimit(_ a: Active) -> Bool {
+        guard a.stage == .question, !a.explicit, sink != nil, capabilities != nil else { return false }
+        let now = clock()
+        recentDeliveries.removeAll { now.timeIntervalSince($0) >= Self.rateWindow || $0 > now }
+        if recentDeliveries.count >= Self.rateLimit, let oldest = recentDeliveries.first {
+            a.deliverAt = oldest.addingTimeInterval(Self.rateWindow)
+            logger.warning("More than \(Self.rateLimit) notifications within a minute; \(a.reminder.id) waits until \(LocalFormat.time(a.deliverAt, in: zone))",
+                           metadata: ["checkin_reminder": .string(a.reminder.id), "checkin_prompt_id": .string(a.record.id)])
+            return true
+        }
+        recentDeliveries.append(now)
+        return false
+    }
+
     // MARK: - Pre-break warning
 
     /// The earliest pending pre-break warning not shown yet.

@@ -109,6 +109,8 @@ public final class PromptEngine {
     var activityWindowStarts: Set<String> = []
     /// "No activity source" was logged.
     var loggedNoActivitySource = false
+    /// When recent scheduled prompts were handed to the server (the global rate limit, Breaks.swift).
+    var recentDeliveries: [Date] = []
     /// Breaks whose pre-break warning for their pending firing was shown.
     var warned: Set<String> = []
     /// The local day whose daily-limit notice was shown (kept in the journal's state table).
@@ -421,7 +423,7 @@ public final class PromptEngine {
     }
 
     func deliver(_ a: Active, replacing: UInt32? = nil) {
-        if holdForDoNotDisturb(a, replacing: replacing) { return }
+        if holdForDoNotDisturb(a, replacing: replacing) || holdForRateLimit(a) { return }
         guard let sink, let caps = capabilities else {
             logger.warning("No notification server; \(a.reminder.id) waits until one appears",
                            metadata: ["checkin_reminder": .string(a.reminder.id), "checkin_prompt_id": .string(a.record.id)])

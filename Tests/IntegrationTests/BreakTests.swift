@@ -368,6 +368,23 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(try prompts().map(\.action), ["natural"])
     }
 
+    // MARK: - Global rate limit
+
+    func testAtMostFiveScheduledPromptsAMinute() throws {
+        let reminders = (1...7).map { #"{"id": "b\#($0)", "type": "break", "at": "09:10"}"# }.joined(separator: ", ")
+        try startDaemon(#"{"reminders": [\#(reminders)]}"#)
+        h.advance(to: Date.utc("2026-03-02T09:10:00Z"))
+        try h.waitForNotify(5)
+        usleep(200_000)
+        XCTAssertEqual(h.notifies().count, 5)
+        XCTAssertEqual(h.onQueue { h.daemon.engine.nextWakeup }, Date.utc("2026-03-02T09:11:00Z"))
+        h.advance(to: Date.utc("2026-03-02T09:11:00Z"))
+        try h.waitForNotify(7)
+        // Trigger is explicit: never held.
+        _ = h.onQueue { h.daemon.engine.fire(h.daemon.engine.config.reminder(id: "b1")!, scheduledAt: h.clock.now, now: h.clock.now, explicit: true) }
+        try h.waitForNotify(8)
+    }
+
     // MARK: - No source at all
 
     func testWithoutAnySourceActiveModeCountsWallClockTimeAndSaysSo() throws {
