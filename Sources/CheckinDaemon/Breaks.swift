@@ -48,9 +48,16 @@ extension PromptEngine {
         if tracker.presence != before {
             logger.debug("Presence: \(tracker.presence.rawValue) (from \(event.source))")
         }
+        let now = clock()
+        if tracker.presence == .active {
+            // Back: breaks held while away are shown (after the grace period of a wake).
+            for a in active.values where a.heldAway {
+                a.heldAway = false
+                a.deliverAt = max(now, graceEnd(a.reminder) ?? now)
+            }
+        }
         // Due times move while away, and after a wake the grace period applies.
         for r in config.enabledReminders where r.followsActivity { nextFire[r.id] = nil }
-        let now = clock()
         replan(after: now)
         if let due = nextWakeup, due <= now { tick() }
     }
@@ -264,35 +271,39 @@ extension PromptEngine {
         fireScheduled(reminder, scheduledAt: pending.scheduled, now: now)
     }
 
-    /// A scheduled firing (not Trigger or Snooze): a break is not shown to an empty chair (recorded
-    /// skipped, action "away") and waits for the end of its grace period after a resume or unlock.
+    /// A scheduled firing (not Trigger or Snooze): a break waits for the end of its grace period
+    /// after a resume or unlock (and, in `deliver`, for the person to be there).
     func fireScheduled(_ reminder: Reminder, scheduledAt: Date, now: Date) {
         guard reminder.kind == .break else {
             fire(reminder, scheduledAt: scheduledAt, now: now)
             return
         }
-        if tracker.presence != .active {
-            let record = PromptRecord(id: makeID(), reminder: reminder.id, kind: reminder.kind.rawValue, scheduledAt: scheduledAt,
-                                      deliveredAt: nil, notificationID: nil, state: .skipped, outcomeAt: now, action: "away",
-                                      snoozeCount: 0)
-            do {
-                try store.insertPrompt(record)
-            } catch {
-                logger.error("Could not record the break of \(reminder.id) not shown: \(error)")
-            }
-            logger.event(.skipped, "\(reminder.id) not shown: the person is away (\(tracker.presence.rawValue))",
-                         reminder: reminder.id, prompt: record.id, extra: ["checkin_action": "away"])
-            return
-        }
         var deliverAt: Date?
-        if let wake = tracker.lastWake {
-            let graceEnd = wake.addingTimeInterval(TimeInterval(reminder.grace))
-            if graceEnd > now {
-                deliverAt = graceEnd
-                logger.debug("\(reminder.id) waits for the end of its grace period at \(LocalFormat.time(graceEnd, in: zone))")
-            }
+        if let end = graceEnd(reminder), end > now {
+            deliverAt = end
+            logger.debug("\(reminder.id) waits for the end of its grace period at \(LocalFormat.time(end, in: zone))")
         }
         fire(reminder, scheduledAt: scheduledAt, now: now, deliverAt: deliverAt)
+    }
+
+    /// The end of the break reminder's grace period after the last resume or unlock.
+    func graceEnd(_ reminder: Reminder) -> Date? {
+        guard reminder.kind == .break else { return nil }
+        return tracker.lastWake?.addingTimeInterval(TimeInterval(reminder.grace))
+    }
+
+    /// Nothing is shown to an empty chair: a scheduled break while the person is away (idle,
+    /// locked, asleep) is held until they are back; if they stay away for its duration, the
+    /// natural break closes it.
+    func holdWhileAway(_ a: Active, replacing: UInt32?) -> Bool {
+        guard a.reminder.kind == .break, a.stage == .question, !a.explicit, tracker.presence != .active else { return false }
+        if let replacing, replacing != 0 { sink?.closeNotification(id: replacing) }
+        if !a.heldAway {
+            logger.debug("\(a.reminder.id) waits until the person is back (\(tracker.presence.rawValue))")
+        }
+        a.heldAway = true
+        a.deliverAt = .distantFuture
+        return true
     }
 
     // MARK: - Do not disturb

@@ -44,6 +44,9 @@ public final class PromptEngine {
         var explicit = false
         /// Held back while do-not-disturb is on (`dnd: defer`); shown when it ends.
         var heldByDND = false
+        /// A break held back while the person is away; shown when they are back (after the grace
+        /// period), or closed by the natural break their absence makes.
+        var heldAway = false
 
         enum Stage { case question, followUp }
 
@@ -240,6 +243,7 @@ public final class PromptEngine {
         config = newConfig.withDefaultSeed(installSeed)
         zone = newZone
         nextFire = [:]
+        warned = []
         tracker.setPolicies(config.enabledReminders.compactMap(\.breakPolicy), at: clock())
         replan(after: clock())
     }
@@ -423,7 +427,7 @@ public final class PromptEngine {
     }
 
     func deliver(_ a: Active, replacing: UInt32? = nil) {
-        if holdForDoNotDisturb(a, replacing: replacing) || holdForRateLimit(a) { return }
+        if holdWhileAway(a, replacing: replacing) || holdForDoNotDisturb(a, replacing: replacing) || holdForRateLimit(a) { return }
         guard let sink, let caps = capabilities else {
             logger.warning("No notification server; \(a.reminder.id) waits until one appears",
                            metadata: ["checkin_reminder": .string(a.reminder.id), "checkin_prompt_id": .string(a.record.id)])

@@ -174,6 +174,40 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(h.notifies().count, 1)
     }
 
+    // MARK: - A clock break while away waits for the person
+
+    func testAClockBreakDueWhileAwayWaitsOrBecomesANaturalBreak() throws {
+        try startDaemon(#"{"reminders": [{"id": "b", "type": "break", "at": ["09:10", "09:30"], "duration": "5m"}]}"#)
+        let mutter = try peer("mutter", source: "mutter-idle-monitor")
+        let saver = try peer("gnome-screensaver", source: "gnome-screensaver")
+        // Reading without touching anything at 09:10: held, shown when input comes back.
+        h.clock.now = Date.utc("2026-03-02T09:09:00Z")
+        try mutter.command(#"{"cmd":"idle","ms":10000}"#)
+        try h.waitUntil("idle") { self.presence() == .idle }
+        h.advance(to: Date.utc("2026-03-02T09:10:00Z"))
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 0)
+        XCTAssertEqual(try prompts().map(\.state), [.scheduled])
+        h.clock.now = Date.utc("2026-03-02T09:11:00Z")
+        try mutter.command(#"{"cmd":"active"}"#)
+        try h.waitForNotify(1)
+        try h.waitUntil("delivered") { try self.prompts().map(\.state) == [.delivered] }
+        XCTAssertEqual(try prompts().first?.deliveredAt, Date.utc("2026-03-02T09:11:00Z"))
+        // Locked from 09:29 to 09:40: the 09:30 one is never shown; the absence is its break.
+        h.clock.now = Date.utc("2026-03-02T09:29:00Z")
+        try saver.command(#"{"cmd":"lock"}"#)
+        try h.waitUntil("locked") { self.presence() == .locked }
+        h.advance(to: Date.utc("2026-03-02T09:30:00Z"))
+        h.clock.now = Date.utc("2026-03-02T09:40:00Z")
+        try saver.command(#"{"cmd":"unlock"}"#)
+        try h.waitUntil("the natural break") { self.h.log.events("natural-break").count == 1 }
+        usleep(100_000)
+        h.advance(to: Date.utc("2026-03-02T09:45:00Z"))
+        XCTAssertEqual(h.notifies().count, 1)
+        XCTAssertEqual(try prompts().map(\.action).last, "natural")
+        XCTAssertEqual(try prompts().last?.state, .answered)
+    }
+
     // MARK: - Suspend (logind) counts as away; nothing right after resume
 
     func testSuspendIsANaturalBreakAndStatusListsTheSources() throws {
