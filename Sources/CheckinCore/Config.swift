@@ -98,6 +98,9 @@ public struct Reminder: Hashable, Sendable {
     public var welcomeBack = false
     /// Breaks: seconds before the break that a quiet "break in …" notice is shown (0: none).
     public var preBreakWarning = 0
+    /// How often the reminder's prompts may be snoozed in one local day, all prompts together
+    /// (nil: no daily limit, only `maxSnoozes` per prompt).
+    public var maxSnoozesPerDay: Int? = nil
 
     /// The activity model's view of a break reminder (nil for mood check-ins). `active` mode needs
     /// an `every` schedule (the validator makes sure).
@@ -309,7 +312,8 @@ struct ConfigValidator {
     static let topKeys = ["version", "quietHours", "workingHours", "dailyLimit", "reminders"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
                                "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
-                               "mode", "duration", "grace", "dnd", "welcomeBack", "preBreakWarning"]
+                               "mode", "duration", "grace", "dnd", "welcomeBack", "preBreakWarning",
+                               "maxSnoozesPerDay"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -653,6 +657,8 @@ struct ConfigValidator {
         if let n = m["snooze"], let v = duration(n, "\(path).snooze", range: 60...86400) { snooze = v }
         var maxSnoozes = 3
         if let n = m["maxSnoozes"], let v = integer(n, "\(path).maxSnoozes", range: 0...20) { maxSnoozes = v }
+        var maxSnoozesPerDay: Int?
+        if let n = m["maxSnoozesPerDay"], let v = integer(n, "\(path).maxSnoozesPerDay", range: 0...100) { maxSnoozesPerDay = v }
         var enabled = true
         if let n = m["enabled"], let v = bool(n, "\(path).enabled") { enabled = v }
         var jitter = 0
@@ -701,7 +707,7 @@ struct ConfigValidator {
                         expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
                         question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp,
                         mode: mode, duration: breakDuration, grace: grace, dnd: dnd, welcomeBack: welcomeBack,
-                        preBreakWarning: preBreakWarning)
+                        preBreakWarning: preBreakWarning, maxSnoozesPerDay: maxSnoozesPerDay)
     }
 
     /// "\"a\", \"b\" or \"c\"" (or "... and ...").

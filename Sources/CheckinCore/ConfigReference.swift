@@ -63,6 +63,8 @@ public enum ConfigReference {
             ConfigKey("expireAfter", "duration", "\"30m\"", "An unanswered prompt is closed and recorded as expired."),
             ConfigKey("snooze", "duration", "\"10m\" (mood), \"5m\" (break)", "How long Snooze postpones."),
             ConfigKey("maxSnoozes", "number 0-20", "3", "After that many snoozes the Snooze button is not offered."),
+            ConfigKey("maxSnoozesPerDay", "number 0-100", "none",
+                      "After that many snoozes of the reminder's prompts in one local day the Snooze button is not offered (checkin snooze still works)."),
             ConfigKey("scale", "scale", "1-5 labelled", "Mood only: the answer buttons; see SCALES."),
             ConfigKey("followUp", "question or null", "anxiety 1-5",
                       "Mood only: a second question once the first is answered; null asks nothing more."),

@@ -100,6 +100,35 @@ extension PromptEngine {
         }
     }
 
+    // MARK: - Daily snooze limit
+
+    /// Snoozes of `reminder`'s prompts today; read from the journal (the snooze counts of the
+    /// prompts scheduled today) the first time on each local day.
+    func snoozeCountToday(_ reminder: Reminder, now: Date) -> Int {
+        let today = zone.civil(now).date
+        if snoozesToday?.day != today.description {
+            let start = zone.date(CivilDateTime(date: today, hour: 0, minute: 0))
+            var counts: [String: Int] = [:]
+            do {
+                for p in try store.prompts(since: start, until: nil) { counts[p.reminder, default: 0] += p.snoozeCount }
+            } catch {
+                logger.warning("Could not count today's snoozes: \(error)")
+            }
+            snoozesToday = (today.description, counts)
+        }
+        return snoozesToday?.counts[reminder.id] ?? 0
+    }
+
+    func mayStillSnoozeToday(_ reminder: Reminder) -> Bool {
+        guard let limit = reminder.maxSnoozesPerDay else { return true }
+        return snoozeCountToday(reminder, now: clock()) < limit
+    }
+
+    func countSnoozeToday(_ reminder: Reminder, now: Date) {
+        _ = snoozeCountToday(reminder, now: now)
+        snoozesToday?.counts[reminder.id, default: 0] += 1
+    }
+
     // MARK: - Global rate limit
 
     /// At most this many scheduled prompts are shown per `rateWindow`, whatever happens upstream.

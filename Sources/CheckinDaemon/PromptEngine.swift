@@ -114,6 +114,8 @@ public final class PromptEngine {
     var loggedNoActivitySource = false
     /// When recent scheduled prompts were handed to the server (the global rate limit, Breaks.swift).
     var recentDeliveries: [Date] = []
+    /// Snoozes from notification buttons per reminder on one local day (`maxSnoozesPerDay`).
+    var snoozesToday: (day: String, counts: [String: Int])?
     /// Breaks whose pre-break warning for their pending firing was shown.
     var warned: Set<String> = []
     /// The local day whose daily-limit notice was shown (kept in the journal's state table).
@@ -480,7 +482,8 @@ public final class PromptEngine {
         var actions: [(key: String, label: String)] = []
         var summary = r.title
         var lines: [String] = r.message.isEmpty ? [] : [r.message]
-        let snooze = a.record.snoozeCount < r.maxSnoozes ? [("snooze", "Snooze \(Self.humanDuration(r.snooze))")] : []
+        let snooze = a.record.snoozeCount < r.maxSnoozes && mayStillSnoozeToday(r)
+            ? [("snooze", "Snooze \(Self.humanDuration(r.snooze))")] : []
         /// The scale in the body too: dunst and mako show actions only in a menu, GNOME only three.
         func ask(_ q: Question, measure: String) {
             summary = q.title
@@ -647,6 +650,7 @@ public final class PromptEngine {
         let r = a.reminder
         switch (r.kind, a.stage, action) {
         case (_, _, "snooze") where a.stage == .question:
+            countSnoozeToday(r, now: now)
             snooze(a, seconds: r.snooze, now: now)
         case (.mood, .question, _):
             guard let q = r.question, let value = Int(action), q.scale.points.contains(value) else {

@@ -86,6 +86,11 @@ final class BreakConfigTests: XCTestCase {
         ])
         XCTAssertEqual(try parse(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "preBreakWarning": "30s"}]}"#)
             .reminders[0].preBreakWarning, 30)
+        XCTAssertEqual(try parse(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "maxSnoozesPerDay": 4}]}"#)
+            .reminders[0].maxSnoozesPerDay, 4)
+        XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "maxSnoozesPerDay": -1}]}"#), [
+            "config.json:1:79: reminders[0].maxSnoozesPerDay: -1 is out of range; expected 0...100",
+        ])
         XCTAssertEqual(issues(#"{"reminders": [{"id": "m", "type": "mood", "at": "10:00", "welcomeBack": true}]}"#), [
             "config.json:1:74: reminders[0].welcomeBack: only break reminders have \"welcomeBack\"",
         ])

@@ -402,6 +402,25 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(try prompts().map(\.action), ["natural"])
     }
 
+    // MARK: - Daily snooze limit
+
+    func testMaxSnoozesPerDay() throws {
+        try startDaemon(#"{"reminders": [{"id": "b", "type": "break", "at": ["09:10", "09:40"], "snooze": "5m", "maxSnoozesPerDay": 1}]}"#)
+        h.advance(to: Date.utc("2026-03-02T09:10:00Z"))
+        let n1 = try h.waitForNotify(1)
+        XCTAssertEqual(n1["actions"] as? [String], ["done", "Start break", "snooze", "Snooze 5 min", "skip", "Skip"])
+        try h.command(#"{"cmd":"action","id":\#(n1["id"] as! Int),"action":"snooze"}"#)
+        try h.waitUntil("snoozed") { try self.prompts().first?.state == .snoozed }
+        h.advance(to: Date.utc("2026-03-02T09:15:00Z"))
+        let n2 = try h.waitForNotify(2)
+        XCTAssertEqual(n2["actions"] as? [String], ["done", "Start break", "skip", "Skip"], "the prompt may be snoozed 3 times, the day once")
+        // The next prompt that day: no Snooze either, also after a restart.
+        try h.restart()
+        h.advance(to: Date.utc("2026-03-02T09:40:00Z"))
+        let n3 = try h.waitForNotify(3)
+        XCTAssertEqual(n3["actions"] as? [String], ["done", "Start break", "skip", "Skip"])
+    }
+
     // MARK: - Global rate limit
 
     func testAtMostFiveScheduledPromptsAMinute() throws {
