@@ -294,6 +294,14 @@ final class BreakTests: XCTestCase {
         XCTAssertLessThanOrEqual(h.notifies().count, 10)
         XCTAssertGreaterThanOrEqual(h.notifies().count, 1)
         XCTAssertEqual(status()["Version"], .string(CheckinVersion.string), "the daemon still answers")
+        // Idle, then Mutter goes away: its opinion no longer counts (the person is active again).
+        try mutter.command(#"{"cmd":"idle","ms":10000}"#)
+        try h.waitUntil("idle") { self.presence() == .idle }
+        try mutter.command(#"{"cmd":"vanish"}"#)
+        try h.waitUntil("mutter gone") { self.presence() == .active }
+        XCTAssertEqual(status()["ActivitySources"].map { "\($0)" }?.contains("mutter-idle-monitor"), false)
+        try mutter.command(#"{"cmd":"appear"}"#)
+        try h.waitUntil("mutter back") { self.status()["ActivitySources"].map { "\($0)" }?.contains("mutter-idle-monitor") ?? false }
         XCTAssertTrue(h.log.all.filter { $0.level >= .warning && $0.message.contains("Ignoring") }.count <= 20,
                       h.log.dump)
     }
