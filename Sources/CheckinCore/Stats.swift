@@ -197,6 +197,8 @@ public struct Stats: Sendable, Equatable {
     /// 00 to 23, always 24.
     public var hours: [StatsBucket]
     public var reminders: [ReminderCounts]
+    /// Break prompts per local day (days with any); set by the caller from `Store.breakDays`.
+    public var breakDays: [BreakDay] = []
     public var streaks: Streaks
     /// Tags with at least `Stats.tagMinimumDays` days with and without, by name.
     public var tags: [TagComparison]
@@ -498,6 +500,22 @@ public enum StatsReport {
     static func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
 
     public static func text(_ s: Stats, by: Granularity? = nil, color: Bool = false) -> String {
+        textBody(s, by: by, color: color) + breakLines(s).map { $0 + "\n" }.joined()
+    }
+
+    /// Break prompts per day, after everything else (nothing without any).
+    static func breakLines(_ s: Stats) -> [String] {
+        guard !s.breakDays.isEmpty else { return [] }
+        var out = [""]
+        out.append(row("Breaks", [("taken", 7), ("natural", 9), ("snoozed", 9), ("skipped", 9)]))
+        for d in s.breakDays {
+            out.append(row("  \(d.date)", [(String(d.taken), 7), (String(d.natural), 9), (String(d.snoozed), 9), (String(d.skipped), 9)]))
+        }
+        out.append("(natural: away for the break's duration)")
+        return out
+    }
+
+    static func textBody(_ s: Stats, by: Granularity?, color: Bool) -> String {
         var out: [String] = []
         guard let first = s.firstDay, let last = s.lastDay else {
             out.append("No entries in this period.")
@@ -655,6 +673,9 @@ public enum StatsReport {
                 + "\"anxietyDifference\":\(num(t.anxietyDifference))}"
         }.joined(separator: ",") + "]")
         parts.append("\"tagsLeftOut\":\(s.tagsLeftOut)")
+        parts.append("\"breaksPerDay\":[" + s.breakDays.map { d in
+            "{\"date\":\(day(d.date)),\"taken\":\(d.taken),\"natural\":\(d.natural),\"snoozed\":\(d.snoozed),\"skipped\":\(d.skipped)}"
+        }.joined(separator: ",") + "]")
         return "{" + parts.joined(separator: ",") + "}"
     }
 }

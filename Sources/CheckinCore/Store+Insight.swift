@@ -56,6 +56,27 @@ public struct ReminderCounts: Sendable, Equatable {
     public var responseRate: Double? { delivered == 0 ? nil : Double(answered) / Double(delivered) }
 }
 
+/// Break prompts of one local day, by outcome.
+public struct BreakDay: Sendable, Equatable {
+    public var date: CivilDate
+    /// "Start break" (answered, not natural).
+    public var taken: Int
+    /// Away for the break's duration (answered, action natural).
+    public var natural: Int
+    /// Snoozed at least once, whatever happened next.
+    public var snoozed: Int
+    /// Skipped (the Skip button or Skip(), paused, or dropped by do-not-disturb).
+    public var skipped: Int
+
+    public init(date: CivilDate, taken: Int = 0, natural: Int = 0, snoozed: Int = 0, skipped: Int = 0) {
+        self.date = date
+        self.taken = taken
+        self.natural = natural
+        self.snoozed = snoozed
+        self.skipped = skipped
+    }
+}
+
 /// What makes two entries "the same" for import: the time to the second, the values, the note
 /// (an empty note counts as none) and the tags. Not the source, offset or prompt.
 struct EntryIdentity: Hashable {
@@ -164,6 +185,21 @@ extension Store {
                 return (entries, tags)
             }
         }
+    }
+
+    /// Break prompts scheduled in `range` by local day (in `zone`) of their scheduled time, days
+    /// without any left out, earliest first.
+    public func breakDays(in range: TimeRange, zone: Zone) throws(StoreError) -> [BreakDay] {
+        var days: [CivilDate: BreakDay] = [:]
+        for p in try prompts(since: range.since, until: range.until) where p.kind == ReminderKind.break.rawValue {
+            let date = zone.civil(p.scheduledAt).date
+            var d = days[date] ?? BreakDay(date: date)
+            if p.state == .answered { if p.action == "natural" { d.natural += 1 } else { d.taken += 1 } }
+            if p.state == .skipped { d.skipped += 1 }
+            if p.snoozeCount > 0 { d.snoozed += 1 }
+            days[date] = d
+        }
+        return days.values.sorted { $0.date < $1.date }
     }
 
     /// Prompt outcomes per reminder for prompts scheduled in `range`, ordered by reminder id;

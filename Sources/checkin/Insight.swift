@@ -301,19 +301,21 @@ struct StatsCommand: ParsableCommand {
                 granularity = g
             }
             let scales = Insight.scales(paths)
-            var entries: [StatsEntry] = [], tagged: [StatsTag] = [], reminders: [ReminderCounts] = []
+            var entries: [StatsEntry] = [], tagged: [StatsTag] = [], reminders: [ReminderCounts] = [], breakDays: [BreakDay] = []
             if Insight.journalExists(paths) {
                 let store = try Insight.openForReading(paths)
                 defer { store.close() }
                 do {
                     (entries, tagged) = try store.statsInput(in: range)
                     reminders = try store.reminderCounts(in: range)
+                    breakDays = try store.breakDays(in: range, zone: zone)
                 } catch {
                     throw Insight.storeFailure(error)
                 }
             }
-            let stats = Stats.compute(entries: entries, tagged: tagged, reminders: reminders, range: range, now: now, zone: zone,
+            var stats = Stats.compute(entries: entries, tagged: tagged, reminders: reminders, range: range, now: now, zone: zone,
                                       moodScale: scales.mood, anxietyScale: scales.anxiety)
+            stats.breakDays = breakDays
             if output.json {
                 try Insight.writeStdout(StatsReport.json(stats, zone: zone) + "\n")
             } else {

@@ -224,6 +224,18 @@ final class StatsTests: XCTestCase {
         XCTAssertEqual(counts[0].responseRate, 1, "the natural break is not an answer to a delivered prompt")
         XCTAssertEqual(counts[1].responseRate!, 2.0 / 6, accuracy: 1e-12)
         XCTAssertEqual(try store.reminderCounts(in: TimeRange(since: nil, until: nil)).map(\.prompts), [3, 8])
+        // Per local day: the natural and the snoozed-then-taken break on 03-02, the missed one on 03-02 too.
+        XCTAssertEqual(try store.breakDays(in: TimeRange(since: nil, until: nil), zone: .utc),
+                       [BreakDay(date: CivilDate(year: 2026, month: 3, day: 2), taken: 1, natural: 1, snoozed: 1, skipped: 0)])
+        var s = compute([])
+        s.breakDays = try store.breakDays(in: TimeRange(since: nil, until: nil), zone: .utc)
+        XCTAssertTrue(StatsReport.text(s).hasSuffix("""
+            Breaks          taken  natural  snoozed  skipped
+              2026-03-02        1        1        1        0
+            (natural: away for the break's duration)
+
+            """), StatsReport.text(s))
+        XCTAssertTrue(StatsReport.json(s, zone: .utc).hasSuffix(#""breaksPerDay":[{"date":"2026-03-02","taken":1,"natural":1,"snoozed":1,"skipped":0}]}"#))
     }
 
     func testEmptyPeriods() {
