@@ -84,7 +84,7 @@ public enum ConfigReference {
             ConfigKey("preBreakWarning", "duration", "\"0s\" (none)",
                       "Break only: a quiet \"Break in 1 min\" notice this long before the break (0s to 30m); not while away, paused or in do-not-disturb."),
             ConfigKey("welcomeBack", "boolean", "false",
-                      "Break only: a short \"Welcome back\" notification after a natural break (not while do-not-disturb is on)."),
+                      "Break only: a short \"Welcome back\" notification after a natural break, and \"Break over\" when a break started with Start break has lasted its duration (not while do-not-disturb is on)."),
         ])
 
     public static let random = ConfigSection(

@@ -66,6 +66,11 @@ extension PromptEngine {
     /// answered (action "natural"); otherwise a prompt is recorded so in the journal.
     func recordNaturalBreak(_ natural: NaturalBreak) {
         guard let reminder = config.reminder(id: natural.policy) else { return }
+        if let started = startedBreaks[reminder.id], natural.start <= started.end, natural.end >= started.start {
+            // The person went on the break they started: one break, already recorded as taken.
+            logger.debug("\(reminder.id): the absence is the break started at \(LocalFormat.time(started.start, in: zone))")
+            return
+        }
         let minutes = DurationText.format(Int(natural.length.rounded()))
         var promptID: String
         if let a = openPrompt(of: reminder.id) {
@@ -179,6 +184,22 @@ extension PromptEngine {
         }
     }
 
+    // MARK: - Started breaks
+
+    /// A started break's `duration` is over: the count starts again from its end; with
+    /// `welcomeBack`, a "Break over" notice (not when the person is away: they are still on it).
+    func endStartedBreaks(now: Date) {
+        for (id, end) in breakEndNotices where end <= now {
+            breakEndNotices[id] = nil
+            guard let reminder = config.reminder(id: id) else { continue }
+            tracker.breakTaken(id, at: end)
+            if reminder.followsActivity { nextFire[id] = nil }
+            if reminder.welcomeBack && tracker.presence == .active {
+                notice(summary: "Break over", body: "That was a \(DurationText.format(reminder.duration)) break.", category: "x-checkin.break")
+            }
+        }
+    }
+
     // MARK: - Daily limit
 
     /// The state key holding the local day (YYYY-MM-DD) whose daily-limit notice was shown.
@@ -206,9 +227,13 @@ extension PromptEngine {
         notice(summary: "Daily limit reached", body: "You have been at the computer for \(limit) today.", category: "x-checkin.break")
     }
 
-    /// "Start break" on a break: its active time starts again.
+    /// "Start break" on a break: its active time starts again (and again when the break's
+    /// `duration` is over); with `welcomeBack`, a "Break over" notice then.
     func breakTaken(_ reminder: Reminder, at now: Date) {
         tracker.breakTaken(reminder.id, at: now)
+        let end = now.addingTimeInterval(TimeInterval(reminder.duration))
+        startedBreaks[reminder.id] = (now, end)
+        breakEndNotices[reminder.id] = end
         if reminder.followsActivity {
             nextFire[reminder.id] = nil
             replan(after: now)

@@ -116,6 +116,10 @@ public final class PromptEngine {
     var recentDeliveries: [Date] = []
     /// Snoozes from notification buttons per reminder on one local day (`maxSnoozesPerDay`).
     var snoozesToday: (day: String, counts: [String: Int])?
+    /// When "Start break" was last used per break reminder, and when that break ends.
+    var startedBreaks: [String: (start: Date, end: Date)] = [:]
+    /// Started breaks whose end is announced ("Break over", with `welcomeBack`), by reminder.
+    var breakEndNotices: [String: Date] = [:]
     /// Breaks whose pre-break warning for their pending firing was shown.
     var warned: Set<String> = []
     /// The local day whose daily-limit notice was shown (kept in the journal's state table).
@@ -279,6 +283,7 @@ public final class PromptEngine {
         var earliest = nextFire.values.map(\.fireAt).min()
         if let limit = dailyLimitDue(now: clock()) { earliest = min(earliest ?? limit, limit) }
         if let warning = nextWarning() { earliest = min(earliest ?? warning, warning) }
+        if let end = breakEndNotices.values.min() { earliest = min(earliest ?? end, end) }
         if case .until(let end) = pause { earliest = min(earliest ?? end, end) }
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
@@ -338,6 +343,7 @@ public final class PromptEngine {
         endPauseIfOver(now)
         checkDailyLimit(now: now)
         warnBeforeBreaks(now: now)
+        endStartedBreaks(now: now)
         replan(after: now)
         markSeen(now)
     }

@@ -83,6 +83,33 @@ final class BreakEngineTests: XCTestCase {
         XCTAssertEqual(engine.upcoming?.at, Date.utc("2026-03-02T11:25:00Z"), "shown: the count starts again")
     }
 
+    func testStartBreakRunsForItsDurationAndIsOneBreak() throws {
+        try start(#"{"reminders": [{"id": "rest", "type": "break", "every": "50m", "mode": "active", "duration": "5m", "welcomeBack": true}]}"#)
+        run(to: Date.utc("2026-03-02T09:50:00Z"))
+        XCTAssertEqual(sink.summaries, ["Time for a break"])
+        now = Date.utc("2026-03-02T09:51:00Z")
+        engine.handle(.actionInvoked(id: 1, action: "done"))
+        XCTAssertEqual(try prompts().map(\.action), ["done"])
+        // Away from 09:51:30 to 09:58: the break they started, not a second (natural) one.
+        event(.idle(since: Date.utc("2026-03-02T09:51:30Z")), "2026-03-02T09:51:40Z")
+        run(to: Date.utc("2026-03-02T09:56:00Z"))
+        XCTAssertEqual(sink.summaries, ["Time for a break"], "no Break over notice while still away")
+        event(.active, "2026-03-02T09:58:00Z")
+        XCTAssertEqual(try prompts().map(\.action), ["done"])
+        XCTAssertEqual(engine.upcoming?.at, Date.utc("2026-03-02T10:48:00Z"))
+        // At the desk during a started break: "Break over" when its duration is over, and the count
+        // starts from there.
+        run(to: Date.utc("2026-03-02T10:48:00Z"))
+        XCTAssertEqual(sink.requests.count, 2)
+        now = Date.utc("2026-03-02T10:48:30Z")
+        engine.handle(.actionInvoked(id: 2, action: "done"))
+        XCTAssertEqual(engine.nextWakeup, Date.utc("2026-03-02T10:53:30Z"))
+        run(to: Date.utc("2026-03-02T10:53:30Z"))
+        XCTAssertEqual(sink.summaries.last, "Break over")
+        XCTAssertEqual(sink.requests.last?.body, "That was a 5m break.")
+        XCTAssertEqual(engine.upcoming?.at, Date.utc("2026-03-02T11:43:30Z"))
+    }
+
     func testSuspendIsAwayAndResumeHasGrace() throws {
         try start(Self.rest)
         event(.sleep, "2026-03-02T09:30:00Z", source: "logind", rank: 10)
