@@ -72,6 +72,7 @@ e2e-test: test-deps
 bench: release test-deps
 	/usr/bin/python3 scripts/bench.py
 	/usr/bin/python3 scripts/bench_schedule.py
+	/usr/bin/python3 scripts/bench_insight.py
 
 install: deps
 	$(SWIFT) build -c $(CONFIGURATION) --scratch-path $(SCRATCH_PATH) $(if $(filter release,$(CONFIGURATION)),$(RELEASE_FLAGS))

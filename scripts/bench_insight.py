@@ -13,6 +13,8 @@ exit), the median of runs of:
   checkin history --since 7d                                 budget  30 ms
   checkin import FILE.csv    100,000 rows into an empty journal   budget 3000 ms
   checkin export --format csv, whole journal, to /dev/null   budget 1000 ms
+  checkin status             against checkind running on that journal (private
+                             dbus-daemon, no notification server)  budget 20 ms
 
 Prints a table (median, min, budget, median/budget) and exits 1 when a median is over its budget.
 
@@ -41,7 +43,7 @@ ENTRIES = int(os.environ.get("BENCH_ENTRIES", "100000"))
 TAGS = ["work", "coffee", "sleep", "outside", "friends", "exercise", "family", "screen", "music", "café"]
 NOTES = ["walk in the park", "tired, but ok", 'said "no" to a meeting', "long day\nshort night",
          "gut geschlafen ☀", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]
-BUDGETS_MS = {"stats": 150, "history": 30, "import": 3000, "export": 1000}
+BUDGETS_MS = {"stats": 150, "history": 30, "import": 3000, "export": 1000, "status": 20}
 
 
 _SUMMER = {}
@@ -130,6 +132,49 @@ def timed(argv, env, stdout=subprocess.DEVNULL):
     return elapsed
 
 
+def status_times(checkin, env, tmp):
+    """`checkin status` runs against checkind (next to `checkin`) on the big journal, on a private
+    bus. The daemon answers Status() with today's count from that journal."""
+    checkind = os.path.join(os.path.dirname(checkin), "checkind")
+    # A bus without service directories: nothing (a desktop's notification daemon) is activated.
+    config = os.path.join(tmp, "bus.conf")
+    with open(config, "w") as f:
+        f.write('<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" '
+                '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+                '<busconfig><type>session</type><listen>unix:dir=%s</listen><auth>EXTERNAL</auth>'
+                '<policy context="default"><allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/></policy></busconfig>\n' % tmp)
+    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    daemon = None
+    try:
+        address = bus.stdout.readline().strip()
+        env = dict(env, DBUS_SESSION_BUS_ADDRESS=address, CHECKIN_LOG="stderr")
+        daemon = subprocess.Popen([checkind], env=env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while subprocess.run([checkin, "status"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL).returncode != 0:
+            if time.monotonic() > deadline or daemon.poll() is not None:
+                raise SystemExit("bench: checkind did not come up on the benchmark journal")
+            time.sleep(0.05)
+        times = []
+        for _ in range(max(RUNS, 30)):
+            t0 = time.perf_counter()
+            r = subprocess.run([checkin, "status"], env=env, stdout=subprocess.PIPE)
+            times.append(time.perf_counter() - t0)
+            if r.returncode != 0 or not r.stdout.startswith(b"checkind is running."):
+                raise SystemExit("bench: checkin status failed: %r" % r.stdout)
+        return times
+    finally:
+        for p in (daemon, bus):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+
 def main():
     checkin = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CHECKIN", os.path.join(ROOT, ".build", "release", "checkin"))
     if not os.access(checkin, os.X_OK):
@@ -161,14 +206,16 @@ def main():
         results["stats"] = [timed([checkin, "stats"], main_env) for _ in range(RUNS)]
         results["history"] = [timed([checkin, "history", "--since", "7d"], main_env) for _ in range(RUNS)]
         results["export"] = [timed([checkin, "export", "--format", "csv"], main_env) for _ in range(SLOW_RUNS)]
+        results["status"] = status_times(checkin, main_env, tmp)
 
         lines = ["checkin insight, %d entries over 3 years (%d prompts, %d entries linked), TZ=Europe/Berlin, %s"
                  % (ENTRIES, prompts, linked, checkin),
                  "  %-28s %5s %10s %10s %10s %7s" % ("command", "runs", "median ms", "min ms", "budget ms", "ratio")]
         labels = {"stats": "stats (whole journal)", "history": "history --since 7d",
-                  "import": "import %d rows (CSV)" % ENTRIES, "export": "export --format csv"}
+                  "import": "import %d rows (CSV)" % ENTRIES, "export": "export --format csv",
+                  "status": "status (daemon running)"}
         blown = []
-        for key in ["stats", "history", "import", "export"]:
+        for key in ["stats", "history", "import", "export", "status"]:
             times = results[key]
             median = statistics.median(times) * 1000
             ratio = median / BUDGETS_MS[key]

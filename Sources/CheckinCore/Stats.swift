@@ -487,9 +487,9 @@ public enum StatsReport {
 
     static func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
 
-    /// A table row: a label padded to 14 columns, then right-aligned cells.
-    static func row(_ label: String, _ cells: [(String, Int)]) -> String {
-        Chart.trimRight(pad(label, 14) + cells.map { padLeft($0.0, $0.1) }.joined())
+    /// A table row: a label padded to `labelWidth` columns, then right-aligned cells.
+    static func row(_ label: String, _ cells: [(String, Int)], labelWidth: Int = 14) -> String {
+        Chart.trimRight(pad(label, labelWidth) + cells.map { padLeft($0.0, $0.1) }.joined())
     }
 
     static func trendText(_ t: Trend?) -> String {
@@ -590,13 +590,16 @@ public enum StatsReport {
             out.append("Tags: none with at least \(minimum) days with it and \(minimum) days without to compare.")
         } else {
             out.append("Tags: days with a tag compared with days without (correlation, not a cause)")
-            out.append(row("  tag", [("days with", 11), ("without", 9), ("mood", 8), ("anxiety", 9)]))
+            // The tag column grows with the longest tag, up to what 80 columns leave (37 for the numbers).
+            let width = min(80 - 37, max(14, (s.tags.map { $0.tag.count }.max() ?? 0) + 4))
+            out.append(row("  tag", [("days with", 11), ("without", 9), ("mood", 8), ("anxiety", 9)], labelWidth: width))
             for t in s.tags {
-                out.append(row("  #" + clip(t.tag, 11), [(String(t.daysWith), 11), (String(t.daysWithout), 9),
-                                                      (t.moodDifference.map { NumberText.signed($0, 1) } ?? "-", 8),
-                                                      (t.anxietyDifference.map { NumberText.signed($0, 1) } ?? "-", 9)]))
+                out.append(row("  #" + clip(t.tag, width - 4), [(String(t.daysWith), 11), (String(t.daysWithout), 9),
+                                                             (t.moodDifference.map { NumberText.signed($0, 1) } ?? "-", 8),
+                                                             (t.anxietyDifference.map { NumberText.signed($0, 1) } ?? "-", 9)],
+                               labelWidth: width))
             }
-            out.append("(mood, anxiety: mean of the daily means on days with the tag minus on days without)")
+            out.append("(mood, anxiety: mean of the daily means on days with the tag minus days without)")
             if s.tagsLeftOut > 0 {
                 out.append("\(s.tagsLeftOut) \(s.tagsLeftOut == 1 ? "tag has" : "tags have") fewer than \(minimum) days "
                            + "with or without and \(s.tagsLeftOut == 1 ? "is" : "are") not compared.")

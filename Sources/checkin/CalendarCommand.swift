@@ -33,8 +33,9 @@ struct Calendar: ParsableCommand {
             help: ArgumentHelp("Compute from this time: ISO 8601 with or without offset, or @UNIX_SECONDS.", valueName: "time"))
     var baseTime: String?
 
-    @Flag(help: "Print JSON: [{\"expression\", \"normalized\", \"next\": [ISO 8601 with offset, ...]}].")
-    var json = false
+    /// --json: [{"expression", "normalized", "next": [ISO 8601 with offset, ...]}] (docs/JSON.md).
+    @OptionGroup var output: OutputOptions
+    var json: Bool { output.json }
 
     func validate() throws {
         guard (1...1_000_000).contains(iterations) else {

@@ -26,11 +26,22 @@ struct ConfigCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("Config file to check.", valueName: "path"))
         var path: String?
 
+        @OptionGroup var output: OutputOptions
+
         func run() throws {
             try reportingErrors {
                 let located = ConfigLoader.locate(explicit: path, environment: Env.current)
                 do {
                     let config = try ConfigLoader.load(path: located)
+                    if output.json {
+                        let reminders = config.reminders.map { r in
+                            "{\"id\":\(JSONText.quote(r.id)),\"type\":\(JSONText.quote(r.kind.rawValue)),"
+                                + "\"schedule\":\(JSONText.quote(r.schedule.summary)),\"enabled\":\(r.enabled)}"
+                        }
+                        print("{\"file\":\(JSONText.quote(config.source)),\"valid\":true,\"errors\":[],"
+                              + "\"reminders\":[\(reminders.joined(separator: ","))]}")
+                        return
+                    }
                     print("\(config.source): OK, \(config.reminders.count) reminder\(config.reminders.count == 1 ? "" : "s")")
                     for r in config.reminders {
                         // An active break counts time at the computer towards its `every`.
@@ -45,6 +56,17 @@ struct ConfigCommand: ParsableCommand {
                     }
                     if config.dailyLimit > 0 { print("  daily limit: \(DurationText.format(config.dailyLimit)) of active time") }
                 } catch let error as ConfigError {
+                    if output.json {
+                        // For editors and scripts: every error with its position; exit 1 as without --json.
+                        let errors = error.issues.map { i in
+                            "{\"line\":\(i.position.map { String($0.line) } ?? "null"),"
+                                + "\"column\":\(i.position.map { String($0.column) } ?? "null"),"
+                                + "\"path\":\(JSONText.quote(i.path)),\"message\":\(JSONText.quote(i.message))}"
+                        }
+                        print("{\"file\":\(JSONText.quote(error.file)),\"valid\":false,\"errors\":[\(errors.joined(separator: ","))],"
+                              + "\"reminders\":[]}")
+                        throw ExitCode(1)
+                    }
                     let n = error.issues.count
                     throw CLIError(message: "\(error.file): \(n) error\(n == 1 ? "" : "s")\n\(error.description)", code: 1)
                 }
@@ -76,23 +98,5 @@ struct ConfigCommand: ParsableCommand {
             }
             print(out, terminator: "")
         }
-    }
-}
-
-extension Format {
-    /// `text` wrapped at spaces to lines of at most `width` columns, each starting with `indent`
-    /// (a word longer than a line stays whole).
-    static func wrap(_ text: String, width: Int, indent: String) -> String {
-        var lines: [String] = []
-        var line = indent
-        for word in text.split(separator: " ") {
-            if line.count > indent.count, line.count + 1 + word.count > width {
-                lines.append(line)
-                line = indent
-            }
-            line += (line.count > indent.count ? " " : "") + word
-        }
-        if line.count > indent.count { lines.append(line) }
-        return lines.joined(separator: "\n")
     }
 }

@@ -18,27 +18,6 @@ private let exitCodes = """
     running; 64 a bad argument (a malformed duration, an unknown reminder, a value out of range).
     """
 
-/// Text lines fit this many columns.
-private let columns = 80
-
-/// Word-wraps `text` to `columns`, the first line after `indent`, the others after `continuation`.
-func wrapped(_ text: String, indent: String = "  ", continuation: String = "    ") -> [String] {
-    var lines: [String] = []
-    var line = indent
-    var empty = true
-    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-        if !empty && line.count + 1 + word.count > columns {
-            lines.append(line)
-            line = continuation + word
-        } else {
-            line += (empty ? "" : " ") + word
-        }
-        empty = false
-    }
-    lines.append(line)
-    return lines
-}
-
 /// "15:30 (in 1h30m)" today, else "Tue 2026-11-26 00:00 (in 8h)".
 func describeTime(_ date: Date, now: Date, zone: Zone) -> String {
     let text = zone.civil(date).date == zone.civil(now).date ? LocalFormat.time(date, in: zone) : Format.weekdayDateTime(date, zone: zone)
@@ -235,9 +214,9 @@ struct Next: ParsableCommand {
         if status.bool("Paused") == true {
             if let usec = status.uint64("PausedUntil"), usec > 0 {
                 let end = Format.weekdayDateTime(dateFromMicroseconds(usec), zone: zone)
-                wrapped("Paused until \(end): nothing is delivered before then.").forEach { print($0) }
+                wrapped("Paused until \(end): before then only what you snoozed or triggered is shown.").forEach { print($0) }
             } else {
-                print("  Paused until you resume (checkin resume): nothing is delivered.")
+                wrapped("Paused until you resume (checkin resume): only what you snooze or trigger is shown.").forEach { print($0) }
             }
         }
         if resolved.isEmpty && status.bool("Paused") != true {

@@ -101,4 +101,32 @@ enum Format {
         let flat = s.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count <= n ? flat : String(flat.prefix(n - 1)) + "…"
     }
+
+    /// `text` wrapped at spaces to lines of at most `width` columns, each starting with `indent`
+    /// (a word longer than a line stays whole).
+    static func wrap(_ text: String, width: Int = columns, indent: String) -> String {
+        wrapped(text, width: width, indent: indent, continuation: indent).joined(separator: "\n")
+    }
+}
+
+/// Text output fits this many columns.
+let columns = 80
+
+/// Word-wraps `text` to `width` columns, the first line after `indent`, the others after
+/// `continuation`.
+func wrapped(_ text: String, width: Int = columns, indent: String = "  ", continuation: String = "    ") -> [String] {
+    var lines: [String] = []
+    var line = indent
+    var empty = true
+    for word in text.split(separator: " ") {
+        if !empty && line.count + 1 + word.count > width {
+            lines.append(line)
+            line = continuation + word
+        } else {
+            line += (empty ? "" : " ") + word
+        }
+        empty = false
+    }
+    if !empty { lines.append(line) }
+    return lines
 }

@@ -222,14 +222,26 @@ struct History: ParsableCommand {
             if !entries.isEmpty {
                 print("Entries \(period)\(filter):")
                 for e in entries {
+                    // One line per entry; tags that do not fit and the note (whole, quoted) follow
+                    // on indented lines, so nothing is wider than 80 columns or cut off.
                     var line = "  \(LocalFormat.dateTime(e.recordedAt, in: zone))"
                     line += "  mood " + (e.mood.map(String.init) ?? "-")
                     line += "  anxiety " + (e.anxiety.map(String.init) ?? "-")
                     line += "  " + Format.pad(e.source, 12)
-                    if !e.tags.isEmpty { line += "  #" + e.tags.joined(separator: " #") }
-                    if let n = e.note { line += "  \"" + Format.clip(n, 40) + "\"" }
+                    var more: [String] = []
+                    if !e.tags.isEmpty {
+                        let tags = "#" + e.tags.joined(separator: " #")
+                        if line.count + 2 + tags.count <= columns { line += "  " + tags } else {
+                            more += wrapped(tags, indent: "      ", continuation: "      ")
+                        }
+                    }
+                    if let n = e.note {
+                        let flat = n.split(whereSeparator: \.isNewline).joined(separator: " ")
+                        more += wrapped("\"" + flat + "\"", indent: "      ", continuation: "       ")
+                    }
                     while line.hasSuffix(" ") { line.removeLast() }
                     print(line)
+                    more.forEach { print($0) }
                 }
             }
             if !prompts.isEmpty {

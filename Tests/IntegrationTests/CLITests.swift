@@ -5,12 +5,12 @@ import XCTest
 final class CLITests: CLITestCase {
     /// Runs `checkin ARGS` on a pseudo-terminal (Tests/Fixtures/pty_run.py), typing each answer
     /// once a prompt appears ("<EOF>" types Ctrl-D); stdout is the terminal's transcript.
-    func checkinOnTerminal(_ args: [String], answers: [String]) throws -> Result {
+    func checkinOnTerminal(_ args: [String], answers: [String], env extra: [String: String] = [:]) throws -> Result {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
         return try run(URL(fileURLWithPath: "/usr/bin/python3"),
                        [Self.repoRoot.appendingPathComponent("Tests/Fixtures/pty_run.py").path, json,
                         Self.binDirectory.appendingPathComponent("checkin").path] + args,
-                       env: baseEnvironment)
+                       env: baseEnvironment.merging(extra) { _, new in new })
     }
 
     /// The transcript with the "at HH:MM." of the confirmation replaced, for exact comparison.
@@ -149,9 +149,24 @@ final class CLITests: CLITestCase {
         let text = try checkin(["history"])
         XCTAssertEqual(text.status, 0)
         let lines = text.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines.count, 3)
         XCTAssertTrue(lines[0].hasPrefix("Entries since "))
-        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety 2  cli           #outside #work  \"a \"quoted\" walk\""), String(lines[1]))
+        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety 2  cli           #outside #work"), String(lines[1]))
+        XCTAssertEqual(lines[2], "      \"a \"quoted\" walk\"")
+    }
+
+    func testHistoryFitsEightyColumnsWithManyTagsAndALongNote() throws {
+        let note = "A long note about the walk by the river with the dog,\nthe rain and everything else that happened"
+        let r = try checkin(["log", "--mood", "4", "--note", note] + ["work", "coffee", "outside", "family", "friends"].flatMap { ["--tag", $0] })
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let h = try checkin(["history"])
+        let lines = h.stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(lines.count, 4, h.stdout)
+        XCTAssertTrue(lines[1].hasSuffix("  mood 4  anxiety -  cli"), h.stdout)
+        XCTAssertEqual(lines[2], "      #coffee #family #friends #outside #work")
+        XCTAssertEqual(lines[3], "      \"A long note about the walk by the river with the dog, the rain and")
+        XCTAssertEqual(lines[4], "       everything else that happened\"")
+        for line in h.stdout.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
     }
 
     func testACorruptJournalIsReportedAndLeftAlone() throws {
@@ -231,6 +246,43 @@ final class CLITests: CLITestCase {
             \(path):4:47: reminders[1].evry: unknown key "evry"; did you mean "every"?
 
             """)
+    }
+
+    func testConfigCheckJSON() throws {
+        let path = dir.appendingPathComponent("bad.json").path
+        try #"{"reminders": [{"id": "break", "type": "break", "evry": "50m"}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try checkin(["config", "check", "--json", path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "")
+        let doc = try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(doc["valid"] as? Bool, false)
+        XCTAssertEqual(doc["file"] as? String, path)
+        let errors = doc["errors"] as! [[String: Any]]
+        XCTAssertEqual(errors.map { $0["path"] as? String }, ["reminders[0]", "reminders[0].evry"])
+        XCTAssertEqual(errors[1]["line"] as? Int, 1)
+        XCTAssertEqual(errors[1]["column"] as? Int, 57)   // the value of the unknown key
+        XCTAssertEqual(errors[1]["message"] as? String, #"unknown key "evry"; did you mean "every"?"#)
+
+        let good = try checkin(["config", "check", "--json"])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.stdout.hasPrefix(#"{"file":"(built-in default)","valid":true,"errors":[],"reminders":[{"id":"mood","type":"mood","schedule":"at 10:00, 14:00, 19:00 (mon..sun)","enabled":true},"#), good.stdout)
+    }
+
+    func testColourOnlyOnATerminalAndNeverWithNoColor() throws {
+        XCTAssertEqual(try checkin(["log", "--mood", "2", "--anxiety", "4"]).status, 0)
+        let escape = "\u{1B}["
+        let plain = try checkin(["stats"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stdout.contains(escape), "no colour into a pipe")
+        let coloured = try checkinOnTerminal(["stats"], answers: [])
+        XCTAssertEqual(coloured.status, 0, coloured.stdout)
+        XCTAssertTrue(coloured.stdout.contains(escape), "colour on a terminal: \(coloured.stdout)")
+        let flag = try checkinOnTerminal(["stats", "--no-color"], answers: [])
+        XCTAssertFalse(flag.stdout.contains(escape), flag.stdout)
+        let env = try checkinOnTerminal(["stats"], answers: [], env: ["NO_COLOR": "1"])
+        XCTAssertFalse(env.stdout.contains(escape), env.stdout)
+        // Without colour the text is the same as into a pipe (the terminal only turns LF into CRLF).
+        XCTAssertEqual(env.stdout, plain.stdout)
     }
 
     func testNextListsUpcomingFiringsInOrder() throws {

@@ -172,7 +172,8 @@ final class ControlCLITests: CLITestCase {
         let n = try checkin(["next", "--count", "1"])
         XCTAssertEqual(n.stdout, """
             Upcoming reminders (UTC, as checkind will deliver them):
-              Paused until Mon 2026-03-02 11:29: nothing is delivered before then.
+              Paused until Mon 2026-03-02 11:29: before then only what you snoozed or
+                triggered is shown.
               Mon 2026-03-02 11:30  break      every 50m between 09:00-18:00 (mon..fri)
 
             """)
@@ -191,7 +192,8 @@ final class ControlCLITests: CLITestCase {
         let none = try checkin(["next"])
         XCTAssertEqual(none.stdout, """
             Upcoming reminders (UTC, as checkind will deliver them):
-              Paused until you resume (checkin resume): nothing is delivered.
+              Paused until you resume (checkin resume): only what you snooze or trigger is
+                shown.
 
             """)
 

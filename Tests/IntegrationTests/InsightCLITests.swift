@@ -46,7 +46,8 @@ final class InsightCLITests: CLITestCase {
         XCTAssertEqual(all.stdout, """
             Entries from 2026-03-01 00:00 to 2026-03-08 00:00:
               2026-03-01 09:00  mood 3  anxiety 2  cli           #work
-              2026-03-02 20:00  mood 4  anxiety -  cli           #outside  "walk, then tea"
+              2026-03-02 20:00  mood 4  anxiety -  cli           #outside
+                  "walk, then tea"
               2026-03-03 09:00  mood 2  anxiety 4  cli           #coffee #work
               2026-03-04 10:00  mood 4  anxiety 2  notification  #work
 
@@ -184,6 +185,21 @@ final class InsightCLITests: CLITestCase {
         (natural: away for the break's duration)
 
         """
+
+    func testStatsTagTableShowsLongTagsWithinEightyColumns() throws {
+        let long = "a-tag-of-thirty-five-characters-xyz"
+        var csv = "time,mood,anxiety,note,tags,source\n"
+        for day in 10...19 {
+            csv += "2026-03-\(day)T09:00:00+00:00,\(1 + day % 5),2,,\(day % 2 == 0 ? long : "short"),cli\n"
+        }
+        XCTAssertEqual(try checkin(["import", try write(csv, "tags.csv")]).status, 0)
+        let r = try checkin(["stats", "--since", "2026-03-10", "--until", "2026-03-20"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        for line in lines { XCTAssertLessThanOrEqual(line.count, 80, String(line)) }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  #\(long)  ") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  tag      ") && $0.hasSuffix("days with  without    mood  anxiety") }, r.stdout)
+    }
 
     func testStatsJSON() throws {
         try seed()
