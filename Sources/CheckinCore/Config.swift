@@ -148,6 +148,8 @@ public struct Config: Hashable, Sendable {
     public var workingHours: [WorkingHours] = []
     /// Seconds of active time a day after which one notice is shown (0: none).
     public var dailyLimit: Int = 0
+    /// Seconds without input after which an input-based idle source (Mutter) says "idle".
+    public var idleThreshold: Int = 10
     /// Where it came from: a file path, or "(built-in default)".
     public var source: String
 
@@ -309,7 +311,7 @@ struct ConfigValidator {
 
     init(file: String) { self.file = file }
 
-    static let topKeys = ["version", "quietHours", "workingHours", "dailyLimit", "reminders"]
+    static let topKeys = ["version", "quietHours", "workingHours", "dailyLimit", "idleThreshold", "reminders"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
                                "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
                                "mode", "duration", "grace", "dnd", "welcomeBack", "preBreakWarning",
@@ -799,6 +801,8 @@ struct ConfigValidator {
         if let n = m["workingHours"] { working = workingHours(n, "workingHours") }
         var dailyLimit = 0
         if let n = m["dailyLimit"], let v = duration(n, "dailyLimit", range: 0...86400) { dailyLimit = v }
+        var idleThreshold = 10
+        if let n = m["idleThreshold"], let v = duration(n, "idleThreshold", range: 5...600) { idleThreshold = v }
         var reminders: [Reminder] = []
         guard let rNode = m["reminders"] else {
             issue(root, "reminders", "missing; expected a list of reminders (see config/default.json)")
@@ -828,7 +832,8 @@ struct ConfigValidator {
                 issue(items[i], "reminders[\(i)]", "never fires: every time of \(JSONText.quote(r.id)) falls inside quietHours")
             }
         }
-        return Config(reminders: reminders, quietHours: quiet, workingHours: working, dailyLimit: dailyLimit, source: file)
+        return Config(reminders: reminders, quietHours: quiet, workingHours: working, dailyLimit: dailyLimit,
+                      idleThreshold: idleThreshold, source: file)
     }
 
     /// `"workingHours": {"mon..fri": "09:00-17:30", "sat": "10:00-12:00"}`: each weekday at most once.

@@ -36,6 +36,8 @@ public enum ConfigReference {
                       "Break reminders are only shown, and active time only counts towards them, inside these hours: {\"mon..fri\": \"09:00-17:30\", \"sat\": \"10:00-12:00\"}; each weekday at most once. Mood check-ins are not affected."),
             ConfigKey("dailyLimit", "duration", "\"0s\" (none)",
                       "One notice a day when today's active time (at the computer, as far as the activity sources tell) reaches this, e.g. \"8h\"."),
+            ConfigKey("idleThreshold", "duration", "\"10s\"",
+                      "No input for this long is idle (5s to 10m), for GNOME's Mutter idle monitor; the idle time counts from when input stopped. Other sources have their own settings (logind's IdleHint: the desktop or swayidle)."),
             ConfigKey("reminders", "list of reminders", "required", "At least one reminder."),
         ])
 

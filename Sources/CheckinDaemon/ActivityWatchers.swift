@@ -14,6 +14,8 @@ import SystemdKit
 
 final class ActivityWatchers {
     var activity: [ActivitySource] = []
+    /// The Mutter idle monitor's threshold in seconds (`idleThreshold`), to notice a change on reload.
+    var idleThreshold = 0
     var logind: LogindSessionMonitor?
     var doNotDisturb: [DoNotDisturbSource] = []
 
@@ -50,8 +52,9 @@ extension Daemon {
             let rank = source.idleRank
             return { [weak self] event in self?.engine?.activity(event, idleRank: rank) }
         }
+        watchers.idleThreshold = config.idleThreshold
         let session: [ActivitySource] = [
-            MutterIdleMonitor(logger: logger, options: sourceOptions),
+            MutterIdleMonitor(threshold: .seconds(config.idleThreshold), logger: logger, options: sourceOptions),
             ScreenSaverMonitor(.gnome, logger: logger, options: sourceOptions),
             ScreenSaverMonitor(.freedesktop, logger: logger, options: sourceOptions),
         ]
@@ -90,5 +93,27 @@ extension Daemon {
         }
         engine.activitySourcesInUse = { [weak watchers] in watchers?.activityInUse ?? [] }
         return watchers
+    }
+
+    /// A reload changed `idleThreshold`: the Mutter idle monitor starts again with the new one (it
+    /// reads the current state when it appears, so nothing is lost but a moment).
+    func applyIdleThreshold() {
+        guard let watchers = activityWatchers, watchers.idleThreshold != config.idleThreshold else { return }
+        watchers.idleThreshold = config.idleThreshold
+        guard let index = watchers.activity.firstIndex(where: { $0 is MutterIdleMonitor }) else { return }
+        let old = watchers.activity[index]
+        old.stop()
+        engine?.activity(ActivityEvent(source: old.name, kind: .lost, at: clock()), idleRank: old.idleRank)
+        let mutter = MutterIdleMonitor(threshold: .seconds(config.idleThreshold), logger: logger,
+                                       options: ActivitySourceOptions(clock: clock))
+        let rank = mutter.idleRank
+        do {
+            try mutter.start(on: bus) { [weak self] event in self?.engine?.activity(event, idleRank: rank) }
+            watchers.activity[index] = mutter
+        } catch {
+            watchers.activity.remove(at: index)
+            logger.warning("Cannot watch \(mutter.name) (\(error)); it is not used")
+        }
+        logger.info("Mutter's idle threshold is now \(DurationText.format(config.idleThreshold))")
     }
 }

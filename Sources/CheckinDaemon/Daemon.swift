@@ -238,6 +238,7 @@ public final class Daemon: @unchecked Sendable {
             configPath = path
             configError = nil
             engine.apply(config: newConfig, zone: zone)
+            applyIdleThreshold()
             logger.event(.reloaded, "Reloaded \(newConfig.source) (\(newConfig.enabledReminders.count) reminders)")
             return nil
         } catch {

@@ -81,6 +81,11 @@ final class BreakConfigTests: XCTestCase {
         XCTAssertEqual(issues(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "welcomeBack": "yes"}]}"#), [
             "config.json:1:76: reminders[0].welcomeBack: expected true or false, found a string \"yes\"",
         ])
+        XCTAssertEqual(try parse(#"{"idleThreshold": "1m", "reminders": [{"id": "b", "type": "break", "every": "50m"}]}"#).idleThreshold, 60)
+        XCTAssertEqual(try parse(#"{"reminders": [{"id": "b", "type": "break", "every": "50m"}]}"#).idleThreshold, 10)
+        XCTAssertEqual(issues(#"{"idleThreshold": "1s", "reminders": [{"id": "b", "type": "break", "every": "50m"}]}"#), [
+            "config.json:1:19: idleThreshold: \"1s\" is out of range; expected 5s to 10m",
+        ])
         XCTAssertEqual(issues(#"{"reminders": [{"id": "b", "type": "break", "every": "50m", "preBreakWarning": "1h"}]}"#), [
             "config.json:1:80: reminders[0].preBreakWarning: \"1h\" is out of range; expected 0s to 30m",
         ])

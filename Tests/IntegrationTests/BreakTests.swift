@@ -139,6 +139,25 @@ final class BreakTests: XCTestCase {
         XCTAssertEqual(n["summary"] as? String, "Time for a break")
     }
 
+    func testIdleThresholdAndItsReload() throws {
+        try startDaemon(#"{"idleThreshold": "1m", "reminders": [{"id": "rest", "type": "break", "every": "50m", "mode": "active"}]}"#)
+        let mutter = try peer("mutter", source: "mutter-idle-monitor")
+        h.clock.now = Date.utc("2026-03-02T09:20:00Z")
+        try mutter.command(#"{"cmd":"idle","ms":60000}"#)
+        try h.waitUntil("idle") { self.presence() == .idle }
+        XCTAssertEqual(h.onQueue { h.daemon.engine.tracker.awaySince }, Date.utc("2026-03-02T09:19:00Z"), "idle since input stopped")
+        try mutter.command(#"{"cmd":"active"}"#)
+        try h.waitUntil("active") { self.presence() == .active }
+        // A reload with another threshold sets Mutter's watch up again.
+        try #"{"idleThreshold": "30s", "reminders": [{"id": "rest", "type": "break", "every": "50m", "mode": "active"}]}"#
+            .write(toFile: h.configPath, atomically: true, encoding: .utf8)
+        XCTAssertNil(h.onQueue { h.daemon.reload() })
+        XCTAssertEqual(h.log.count(containing: "Mutter's idle threshold is now 30s"), 1)
+        try h.waitUntil("the new monitor is in use") {
+            self.status()["ActivitySources"].map { "\($0)" }?.contains("mutter-idle-monitor") ?? false
+        }
+    }
+
     // MARK: - (2) Locked, then unlocked: nothing within the grace period
 
     func testNothingIsShownWithinTheGracePeriodAfterAnUnlock() throws {
