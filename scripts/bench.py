@@ -23,6 +23,11 @@ Everything runs on a private session bus (dbus-daemon) with the scripted notific
   which wake-ups the watchdog explains and which it does not. The watchdog pings every 15 s
   (half of WATCHDOG_USEC), i.e. 4 pings a minute.
 
+- activity source: unless BENCH_IDLE_SOURCE=0, a scripted Mutter idle monitor
+  (Tests/Fixtures/activity_services.py --role mutter) is on the bus and reports the person idle
+  right after READY=1, so the idle window measures a daemon that watches activity and knows the
+  person is away (break due times then need no timer at all: still only watchdog wake-ups).
+
 - checkin status: after the idle window, the release `checkin status` (next to $CHECKIND) is run
   STATUS_RUNS times against that daemon; the wall time of each run (fork, exec, connect to the
   bus, Status() call, print, exit) is taken. Budget: median <= 20 ms.
@@ -45,6 +50,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(os.environ.get("CHECKIND", os.path.join(ROOT, ".build", "release", "checkind")))
 SERVER = os.path.join(ROOT, "Tests", "Fixtures", "notification-server.py")
+ACTIVITY = os.path.join(ROOT, "Tests", "Fixtures", "activity_services.py")
+USE_IDLE_SOURCE = os.environ.get("BENCH_IDLE_SOURCE", "1") != "0"
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 IDLE_SECONDS = int(os.environ.get("IDLE_SECONDS", "60"))
 SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE", "10"))
@@ -121,6 +128,34 @@ def start_server(address, tmp, children):
         if not line and proc.poll() is not None:
             break
     raise SystemExit("bench: notification server did not start (python3-dbus, python3-gi installed?)")
+
+
+def start_mutter(address, children):
+    """The scripted Mutter idle monitor; its stdin takes commands, each acknowledged "OK"."""
+    proc = children.add(subprocess.Popen(
+        ["/usr/bin/python3", ACTIVITY, "--address", address, "--role", "mutter"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("READY"):
+            return proc
+        if not line and proc.poll() is not None:
+            break
+    raise SystemExit("bench: the scripted Mutter idle monitor did not start")
+
+
+def mutter_command(proc, command):
+    proc.stdin.write(json.dumps(command) + "\n")
+    proc.stdin.flush()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("OK") or line.startswith("ERROR"):
+            if not line.startswith("OK"):
+                raise SystemExit("bench: Mutter fixture: %s" % line.strip())
+            return
+    raise SystemExit("bench: the Mutter fixture did not acknowledge %s" % command)
 
 
 def notify_socket(tmp, name):
@@ -586,6 +621,7 @@ def main():
         fresh = ready_series(tmp, address, children, "fresh", fresh=True)
 
         tz = quiet_tz()
+        mutter = start_mutter(address, children) if USE_IDLE_SOURCE else None
         sock, path = notify_socket(tmp, "notify-idle")
         env = env_for(tmp, address, path, "data-idle", tz=tz)
         env["WATCHDOG_USEC"] = str(WATCHDOG_USEC)
@@ -594,6 +630,12 @@ def main():
             proc = children.add(subprocess.Popen([BIN], env=env, stderr=err))
         ready = wait_for(sock, "READY=1")
         status_line = next((l[len("STATUS="):] for l in ready.split("\n") if l.startswith("STATUS=")), "?")
+        activity = "none (BENCH_IDLE_SOURCE=0)"
+        if mutter:
+            # Give checkind a moment to find the monitor, then report ten minutes without input.
+            time.sleep(1.0)
+            mutter_command(mutter, {"cmd": "idle", "ms": 600000})
+            activity = "scripted Mutter idle monitor, reporting idle since before the window"
         # Let start-up workers retire, but keep reading sd_notify so nothing queues up.
         sock.settimeout(0.2)
         settle_end = time.monotonic() + SETTLE_SECONDS
@@ -607,6 +649,17 @@ def main():
         mem0 = memory(proc.pid)
         idle = idle_window(proc.pid, sock, tmp)
         mem1 = memory(proc.pid)
+        if mutter:
+            # What the daemon made of it (checked after the window, so it does not wake it up before).
+            j_env = dict(env)
+            j_env.pop("NOTIFY_SOCKET", None)
+            j_env.pop("WATCHDOG_USEC", None)
+            r = subprocess.run([CHECKIN, "status", "--json"], env=j_env, stdout=subprocess.PIPE, text=True)
+            try:
+                j = json.loads(r.stdout)
+                activity += "; checkind saw: sources %s, presence %s" % (j.get("activitySources"), j.get("presence"))
+            except ValueError:
+                activity += "; checkin status --json failed: %r" % r.stdout[:200]
         status_ms = status_series(env)
         clean, _ = stop(proc)
         sock.close()
@@ -615,6 +668,7 @@ def main():
     finally:
         children.cleanup()
     text = report(machine, warm, fresh, mem0, mem1, idle, status_line, tz)
+    text += "\nactivity source during the idle window: %s" % activity
     text += "\ncheckin status against the running daemon, %d runs: median %s ms   [budget %.0f ms: %s]" % (
         len(status_ms), spread(status_ms), BUDGET_STATUS_MS, verdict(statistics.median(status_ms), BUDGET_STATUS_MS))
     print(text)
@@ -625,7 +679,7 @@ def main():
     with open(os.path.join(d, "bench.json"), "w") as f:
         json.dump({"binary": BIN, "machine": machine, "ready_existing_db": warm, "ready_fresh_db": fresh,
                    "memory_settled": mem0, "memory_end": mem1, "idle": idle, "status": status_line,
-                   "tz": tz, "checkin_status_ms": status_ms}, f, indent=1)
+                   "tz": tz, "checkin_status_ms": status_ms, "activity": activity}, f, indent=1)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

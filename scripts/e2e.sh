@@ -95,7 +95,7 @@ E2E_DBUS_ACTIVATION=1
 # shellcheck source=scripts/systemd-user-env.sh
 source "$ROOT/scripts/systemd-user-env.sh"
 
-T='' SERVER_PID='' SERVER_FD='' TORN_DOWN=0
+T='' SERVER_PID='' SERVER_FD='' MUTTER_PID='' MUTTER_FD='' TORN_DOWN=0
 
 stop_server() {
     [[ -n $SERVER_PID ]] || return 0
@@ -112,9 +112,26 @@ stop_server() {
     SERVER_PID=
 }
 
+# The scripted Mutter idle monitor (Tests/Fixtures/activity_services.py), if running.
+stop_mutter() {
+    [[ -n $MUTTER_PID ]] || return 0
+    if [[ -n $MUTTER_FD ]]; then
+        { printf '%s\n' '{"cmd":"quit"}' >&"$MUTTER_FD"; } 2>/dev/null || true
+        exec {MUTTER_FD}>&-
+        MUTTER_FD=
+    fi
+    if ! poll 5 eval "! kill -0 $MUTTER_PID 2>/dev/null"; then
+        kill -TERM "$MUTTER_PID" 2>/dev/null || true
+        poll 5 eval "! kill -0 $MUTTER_PID 2>/dev/null" || kill -KILL "$MUTTER_PID" 2>/dev/null || true
+    fi
+    wait "$MUTTER_PID" 2>/dev/null || true
+    MUTTER_PID=
+}
+
 teardown() {
     ((TORN_DOWN)) && return 0
     TORN_DOWN=1
+    stop_mutter
     stop_server
     e2e_stop
     if [[ -n $T && -d $T ]]; then
@@ -461,6 +478,34 @@ cli_status() {
     [[ -z ${1:-} || $out == *"$1"* ]] || { DETAIL="no '$1' in: $out"; return 1; }
 }
 check "checkin status: running" cli_status
+check "checkin status: no activity or do-not-disturb source in this session" cli_status $'Activity: no source\n  Do not disturb: no source'
+
+# --- 4b. an activity source appears, reports idle, and goes away ---------------------------------
+start_mutter() {
+    mkfifo "$T/mutter.in" || { DETAIL="mkfifo failed"; return 1; }
+    exec {MUTTER_FD}<>"$T/mutter.in"
+    "$PY" "$ROOT/Tests/Fixtures/activity_services.py" --address "$DBUS_SESSION_BUS_ADDRESS" --role mutter \
+        <"$T/mutter.in" >"$T/mutter.out" 2>"$T/mutter.err" {MUTTER_FD}>&- &
+    MUTTER_PID=$!
+    poll "$E2E_WAIT" eval 'grep -q "^READY " "$T/mutter.out" || ! kill -0 $MUTTER_PID 2>/dev/null'
+    grep -q "^READY " "$T/mutter.out" || { DETAIL="no READY: $(tail -n 5 "$T/mutter.err")"; return 1; }
+    poll "$E2E_WAIT" eval '[[ $(timeout 20 "$CHECKIN" status 2>&1) == *"Activity: mutter-idle-monitor (active)"* ]]' ||
+        { DETAIL="checkin status: $(timeout 20 "$CHECKIN" status 2>&1)"; return 1; }
+}
+check "a Mutter idle monitor appears: checkin status says 'Activity: mutter-idle-monitor (active)'" start_mutter
+mutter_idle() {
+    printf '%s\n' '{"cmd":"idle","ms":10000}' >&"$MUTTER_FD"
+    poll "$E2E_WAIT" eval '[[ $(timeout 20 "$CHECKIN" status --json 2>&1) == *"\"activitySources\":[\"mutter-idle-monitor\"],\"presence\":\"idle\""* ]]' ||
+        { DETAIL="checkin status --json: $(timeout 20 "$CHECKIN" status --json 2>&1)"; return 1; }
+}
+check "Mutter reports idle: checkin status --json says presence idle" mutter_idle
+mutter_gone() {
+    stop_mutter
+    poll "$E2E_WAIT" eval '[[ $(timeout 20 "$CHECKIN" status 2>&1) == *"Activity: no source"* ]]' ||
+        { DETAIL="checkin status: $(timeout 20 "$CHECKIN" status 2>&1)"; return 1; }
+}
+check "Mutter goes away: 'Activity: no source' again, checkind still running" mutter_gone
+check "still running after the source went away" state_is active running
 
 # --- 5. a check-in, answered through the notification server -------------------------------------
 PROMPT=
@@ -546,7 +591,10 @@ status_json_paused() {  # status_json_paused true|false
     if [[ $1 == true ]]; then
         [[ $rc -eq 0 && $out == *'"paused":true,"pausedUntil":"'* ]] || { DETAIL="exit $rc: $out"; return 1; }
     else
-        [[ $rc -eq 0 && $out == *'"paused":false,"pausedUntil":null}' ]] || { DETAIL="exit $rc: $out"; return 1; }
+        [[ $rc -eq 0 && $out == *'"paused":false,"pausedUntil":null,'* ]] || { DETAIL="exit $rc: $out"; return 1; }
+        # No activity or do-not-disturb service in this session: none in use, and the person counts as active.
+        [[ $out == *'"activitySources":[],"presence":"active","doNotDisturbSources":[],"doNotDisturb":false}' ]] \
+            || { DETAIL="activity fields: $out"; return 1; }
     fi
 }
 check "checkin status --json: paused, with pausedUntil" status_json_paused true

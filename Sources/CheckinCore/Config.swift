@@ -85,6 +85,39 @@ public struct Reminder: Hashable, Sendable {
     public var jitter: Int = 0
     /// What happens to firings missed while checkind was not running or the machine slept.
     public var catchUp: CatchUp = .latest
+    /// Breaks: what counts towards `every` (`.clock`: the schedule as written; `.active`: time at
+    /// the computer since the last break, see docs/ACTIVITY.md).
+    public var mode: BreakMode = .clock
+    /// Breaks: seconds the break lasts; away (idle, locked, asleep) this long is a natural break.
+    public var duration: Int = 300
+    /// Breaks: seconds after a resume or an unlock in which this reminder is not shown.
+    public var grace: Int = 120
+    /// What happens to a prompt that comes due while the notification server's do-not-disturb is on.
+    public var dnd: DNDPolicy = .defer
+    /// Breaks: a short "welcome back" notification after a natural break.
+    public var welcomeBack = false
+    /// Breaks: seconds before the break that a quiet "break in …" notice is shown (0: none).
+    public var preBreakWarning = 0
+    /// How often the reminder's prompts may be snoozed in one local day, all prompts together
+    /// (nil: no daily limit, only `maxSnoozes` per prompt).
+    public var maxSnoozesPerDay: Int? = nil
+
+    /// The activity model's view of a break reminder (nil for mood check-ins). `active` mode needs
+    /// an `every` schedule (the validator makes sure).
+    public var breakPolicy: BreakPolicy? {
+        guard kind == .break else { return nil }
+        var interval: TimeInterval = 3000
+        if case .every(let seconds, _, _) = schedule { interval = TimeInterval(seconds) }
+        return BreakPolicy(id: id, mode: mode, interval: interval, duration: TimeInterval(duration), grace: TimeInterval(grace))
+    }
+}
+
+/// `dnd`: while do-not-disturb is on, hold a prompt until it ends (`defer`), record it as skipped
+/// with action "dnd" (`drop`), or show it anyway (`deliver`).
+public enum DNDPolicy: String, Hashable, Sendable, CaseIterable {
+    case `defer`
+    case drop
+    case deliver
 }
 
 /// `catchUp`: after downtime or a suspend, show the latest missed firing late if its window is
@@ -94,9 +127,29 @@ public enum CatchUp: String, Hashable, Sendable, CaseIterable {
     case none
 }
 
+/// One entry of `workingHours`: on these weekdays, this window.
+public struct WorkingHours: Hashable, Sendable {
+    public var days: Weekdays
+    public var window: TimeWindow
+
+    public init(days: Weekdays, window: TimeWindow) {
+        self.days = days
+        self.window = window
+    }
+
+    /// The window on those days as a schedule (its `window(containing:)` and minute slots).
+    var spec: ScheduleSpec { .every(interval: 60, window: window, days: days) }
+}
+
 public struct Config: Hashable, Sendable {
     public var reminders: [Reminder]
     public var quietHours: [TimeWindow]
+    /// Breaks are only shown (and active time only counts towards them) inside these; empty: always.
+    public var workingHours: [WorkingHours] = []
+    /// Seconds of active time a day after which one notice is shown (0: none).
+    public var dailyLimit: Int = 0
+    /// Seconds without input after which an input-based idle source (Mutter) says "idle".
+    public var idleThreshold: Int = 10
     /// Where it came from: a file path, or "(built-in default)".
     public var source: String
     /// The person's own questionnaires (`questionnaires`); the shipped ones are always available too.
@@ -120,6 +173,17 @@ public struct Config: Hashable, Sendable {
     public func questionnaire(named name: String) -> Questionnaire? { allQuestionnaires.first { $0.name == name } }
 
     public func trackedItem(named name: String) -> TrackedItem? { tracked.first { $0.name == name } }
+
+    /// Whether `t` is inside the working hours (always, without any).
+    public func isWorkingTime(_ t: Date, in zone: Zone) -> Bool {
+        workingHours.isEmpty || workingHours.contains { $0.spec.window(containing: t, in: zone) != nil }
+    }
+
+    /// The first instant after `t` inside the working hours (`t` itself is not considered);
+    /// nil without working hours.
+    public func nextWorkingTime(after t: Date, in zone: Zone) -> Date? {
+        workingHours.compactMap { $0.spec.next(after: t, in: zone) }.min()
+    }
 }
 
 // MARK: - Errors
@@ -264,10 +328,12 @@ struct ConfigValidator {
 
     init(file: String) { self.file = file }
 
-    static let topKeys = ["version", "quietHours", "reminders", "questionnaires", "tracked", "nudges"]
+    static let topKeys = ["version", "quietHours", "workingHours", "dailyLimit", "idleThreshold", "reminders",
+                          "questionnaires", "tracked", "nudges"]
     static let reminderKeys = ["id", "type", "title", "message", "at", "every", "random", "calendar", "between", "days",
                                "expireAfter", "snooze", "maxSnoozes", "scale", "followUp", "enabled", "jitter", "catchUp",
-                               "questionnaire"]
+                               "mode", "duration", "grace", "dnd", "welcomeBack", "preBreakWarning",
+                               "maxSnoozesPerDay", "questionnaire"]
     /// A reminder has exactly one of these.
     static let scheduleKeys = ["at", "every", "random", "calendar"]
     static let randomKeys = ["count", "between", "minGap", "seed"]
@@ -635,6 +701,8 @@ struct ConfigValidator {
         if let n = m["snooze"], let v = duration(n, "\(path).snooze", range: 60...86400) { snooze = v }
         var maxSnoozes = 3
         if let n = m["maxSnoozes"], let v = integer(n, "\(path).maxSnoozes", range: 0...20) { maxSnoozes = v }
+        var maxSnoozesPerDay: Int?
+        if let n = m["maxSnoozesPerDay"], let v = integer(n, "\(path).maxSnoozesPerDay", range: 0...100) { maxSnoozesPerDay = v }
         var enabled = true
         if let n = m["enabled"], let v = bool(n, "\(path).enabled") { enabled = v }
         var jitter = 0
@@ -646,10 +714,44 @@ struct ConfigValidator {
             }
         }
 
+        var mode = BreakMode.clock
+        var breakDuration = 300
+        var grace = 120
+        var welcomeBack = false
+        var preBreakWarning = 0
+        if isMood {
+            for key in ["mode", "duration", "grace", "welcomeBack", "preBreakWarning"] where m[key] != nil {
+                issue(m[key], "\(path).\(key)", "only break reminders have \"\(key)\"")
+            }
+        } else {
+            if let n = m["mode"], let text = string(n, "\(path).mode") {
+                if let v = BreakMode(rawValue: text) {
+                    mode = v
+                    if v == .active, m["every"] == nil, kinds.count == 1 {
+                        issue(n, "\(path).mode", "\"active\" counts time at the computer towards \"every\"; expected \"every\": \"50m\" with it (or \"mode\": \"clock\")")
+                    }
+                } else {
+                    issue(n, "\(path).mode", "\(JSONText.quote(text)) is not a break mode; expected \"active\" (time at the computer since the last break) or \"clock\" (the schedule as written)")
+                }
+            }
+            if let n = m["duration"], let v = duration(n, "\(path).duration", range: 10...14400) { breakDuration = v }
+            if let n = m["grace"], let v = duration(n, "\(path).grace", range: 0...14400) { grace = v }
+            if let n = m["welcomeBack"], let v = bool(n, "\(path).welcomeBack") { welcomeBack = v }
+            if let n = m["preBreakWarning"], let v = duration(n, "\(path).preBreakWarning", range: 0...1800) { preBreakWarning = v }
+        }
+        var dnd = DNDPolicy.defer
+        if let n = m["dnd"], let text = string(n, "\(path).dnd") {
+            if let v = DNDPolicy(rawValue: text) { dnd = v } else {
+                issue(n, "\(path).dnd", "\(JSONText.quote(text)) is not a do-not-disturb policy; expected \"defer\" (show it when do-not-disturb ends), \"drop\" (record it as skipped) or \"deliver\" (show it anyway)")
+            }
+        }
+
         guard issues.count == before, let schedule else { return nil }
         let r = Reminder(id: id, kind: kind, schedule: schedule, title: title, message: message,
                          expireAfter: expireAfter, snooze: snooze, maxSnoozes: maxSnoozes,
-                         question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp)
+                         question: question, followUp: followUp, enabled: enabled, jitter: jitter, catchUp: catchUp,
+                         mode: mode, duration: breakDuration, grace: grace, dnd: dnd, welcomeBack: welcomeBack,
+                         preBreakWarning: preBreakWarning, maxSnoozesPerDay: maxSnoozesPerDay)
         return (r, questionnaire?.name)
     }
 
@@ -745,6 +847,12 @@ struct ConfigValidator {
         if let n = m["tracked"] { tracked = self.tracked(n, "tracked") }
         var nudges: NudgeSettings?
         if let n = m["nudges"] { nudges = self.nudges(n, "nudges") }
+        var working: [WorkingHours] = []
+        if let n = m["workingHours"] { working = workingHours(n, "workingHours") }
+        var dailyLimit = 0
+        if let n = m["dailyLimit"], let v = duration(n, "dailyLimit", range: 0...86400) { dailyLimit = v }
+        var idleThreshold = 10
+        if let n = m["idleThreshold"], let v = duration(n, "idleThreshold", range: 5...600) { idleThreshold = v }
         var reminders: [Reminder] = []
         var questionnaireReminders: [QuestionnaireReminder] = []
         guard let rNode = m["reminders"] else {
@@ -784,7 +892,8 @@ struct ConfigValidator {
             }
         }
         guard issues.isEmpty else { return nil }
-        var config = Config(reminders: reminders, quietHours: quiet, source: file)
+        var config = Config(reminders: reminders, quietHours: quiet, workingHours: working, dailyLimit: dailyLimit,
+                            idleThreshold: idleThreshold, source: file)
         config.questionnaires = own
         config.questionnaireReminders = questionnaireReminders
         config.tracked = tracked
@@ -792,6 +901,31 @@ struct ConfigValidator {
         checkNudgeScale(nudges, config, root: m)
         guard issues.isEmpty else { return nil }
         return config
+    }
+
+    /// `"workingHours": {"mon..fri": "09:00-17:30", "sat": "10:00-12:00"}`: each weekday at most once.
+    mutating func workingHours(_ node: ConfigValue.Node, _ path: String) -> [WorkingHours] {
+        let example = "{\"mon..fri\": \"09:00-17:30\"}"
+        guard case .object(let members) = node.value else {
+            issue(node, path, "expected an object like \(example), found \(node.value.kindDescription) \(node.value.excerpt)")
+            return []
+        }
+        var out: [WorkingHours] = []
+        var seen = Weekdays()
+        for (key, value) in members {
+            let keyPath = "\(path).\(key)"
+            guard let days = Weekdays.parse(key) else {
+                issue(value, keyPath, "\(JSONText.quote(key)) is not a list of weekdays; expected keys like \"mon..fri\" or \"sat,sun\", e.g. \(example)")
+                continue
+            }
+            if !seen.intersection(days).isEmpty {
+                issue(value, keyPath, "\(JSONText.quote(key)) names a weekday that an earlier key already has; each weekday has one window")
+                continue
+            }
+            seen.formUnion(days)
+            if let w = window(value, keyPath, allowMidnight: false) { out.append(WorkingHours(days: days, window: w)) }
+        }
+        return out
     }
 
     /// `"calendar": "Mon..Fri *-*-* 09:00"` or a list of expressions (systemd.time(7)).

@@ -25,6 +25,8 @@ public enum DefaultConfig {
       "id": "break",
       "type": "break",
       "every": "50m",
+      "mode": "active",
+      "duration": "5m",
       "between": "09:00-18:00",
       "days": "mon..fri",
       "title": "Time for a break",

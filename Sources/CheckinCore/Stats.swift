@@ -197,6 +197,8 @@ public struct Stats: Sendable, Equatable {
     /// 00 to 23, always 24.
     public var hours: [StatsBucket]
     public var reminders: [ReminderCounts]
+    /// Break prompts per local day (days with any); set by the caller from `Store.breakDays`.
+    public var breakDays: [BreakDay] = []
     public var streaks: Streaks
     /// Tags with at least `Stats.tagMinimumDays` days with and without, by name.
     public var tags: [TagComparison]
@@ -498,6 +500,22 @@ public enum StatsReport {
     static func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
 
     public static func text(_ s: Stats, by: Granularity? = nil, color: Bool = false) -> String {
+        textBody(s, by: by, color: color) + breakLines(s).map { $0 + "\n" }.joined()
+    }
+
+    /// Break prompts per day, after everything else (nothing without any).
+    static func breakLines(_ s: Stats) -> [String] {
+        guard !s.breakDays.isEmpty else { return [] }
+        var out = [""]
+        out.append(row("Breaks", [("taken", 7), ("natural", 9), ("snoozed", 9), ("skipped", 9)]))
+        for d in s.breakDays {
+            out.append(row("  \(d.date)", [(String(d.taken), 7), (String(d.natural), 9), (String(d.snoozed), 9), (String(d.skipped), 9)]))
+        }
+        out.append("(natural: away for the break's duration)")
+        return out
+    }
+
+    static func textBody(_ s: Stats, by: Granularity?, color: Bool) -> String {
         var out: [String] = []
         guard let first = s.firstDay, let last = s.lastDay else {
             out.append("No entries in this period.")
@@ -604,6 +622,9 @@ public enum StatsReport {
                                                       (String(r.dismissed), 11), (String(r.expired), 9), (String(r.missed), 8), (rate, 7)]))
         }
         out.append("(rate: answered ÷ delivered; prompts scheduled in the period)")
+        for r in s.reminders where r.natural > 0 || r.snoozed > 0 {
+            out.append("\(r.reminder): \(r.natural) natural break\(r.natural == 1 ? "" : "s") (away for its duration), \(r.snoozed) snoozed")
+        }
         return out
     }
 
@@ -645,7 +666,7 @@ public enum StatsReport {
         parts.append("\"reminders\":[" + s.reminders.map { r in
             "{\"reminder\":\(JSONText.quote(r.reminder)),\"prompts\":\(r.prompts),\"delivered\":\(r.delivered),"
                 + "\"answered\":\(r.answered),\"skipped\":\(r.skipped),\"dismissed\":\(r.dismissed),\"expired\":\(r.expired),"
-                + "\"missed\":\(r.missed),\"responseRate\":\(num(r.responseRate))}"
+                + "\"missed\":\(r.missed),\"responseRate\":\(num(r.responseRate)),\"natural\":\(r.natural),\"snoozed\":\(r.snoozed)}"
         }.joined(separator: ",") + "]")
         parts.append("\"streaks\":{\"current\":\(s.streaks.current),\"longest\":\(s.streaks.longest),"
                      + "\"longestStart\":\(day(s.streaks.longestStart)),\"longestEnd\":\(day(s.streaks.longestEnd))}")
@@ -656,6 +677,9 @@ public enum StatsReport {
                 + "\"anxietyDifference\":\(num(t.anxietyDifference))}"
         }.joined(separator: ",") + "]")
         parts.append("\"tagsLeftOut\":\(s.tagsLeftOut)")
+        parts.append("\"breaksPerDay\":[" + s.breakDays.map { d in
+            "{\"date\":\(day(d.date)),\"taken\":\(d.taken),\"natural\":\(d.natural),\"snoozed\":\(d.snoozed),\"skipped\":\(d.skipped)}"
+        }.joined(separator: ",") + "]")
         parts += extra
         return "{" + parts.joined(separator: ",") + "}"
     }

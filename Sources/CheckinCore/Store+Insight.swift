@@ -32,9 +32,14 @@ public struct ReminderCounts: Sendable, Equatable {
     public var missed: Int
     public var skipped: Int
     public var dismissed: Int
+    /// Natural breaks: the person was away for the break's duration (state answered, action
+    /// natural; never delivered, so not in `answered`).
+    public var natural: Int
+    /// Prompts snoozed at least once, whatever happened next.
+    public var snoozed: Int
 
     public init(reminder: String, prompts: Int = 0, delivered: Int = 0, answered: Int = 0, expired: Int = 0,
-                missed: Int = 0, skipped: Int = 0, dismissed: Int = 0) {
+                missed: Int = 0, skipped: Int = 0, dismissed: Int = 0, natural: Int = 0, snoozed: Int = 0) {
         self.reminder = reminder
         self.prompts = prompts
         self.delivered = delivered
@@ -43,10 +48,33 @@ public struct ReminderCounts: Sendable, Equatable {
         self.missed = missed
         self.skipped = skipped
         self.dismissed = dismissed
+        self.natural = natural
+        self.snoozed = snoozed
     }
 
     /// answered ÷ delivered; nil when nothing was delivered.
     public var responseRate: Double? { delivered == 0 ? nil : Double(answered) / Double(delivered) }
+}
+
+/// Break prompts of one local day, by outcome.
+public struct BreakDay: Sendable, Equatable {
+    public var date: CivilDate
+    /// "Start break" (answered, not natural).
+    public var taken: Int
+    /// Away for the break's duration (answered, action natural).
+    public var natural: Int
+    /// Snoozed at least once, whatever happened next.
+    public var snoozed: Int
+    /// Skipped (the Skip button or Skip(), paused, or dropped by do-not-disturb).
+    public var skipped: Int
+
+    public init(date: CivilDate, taken: Int = 0, natural: Int = 0, snoozed: Int = 0, skipped: Int = 0) {
+        self.date = date
+        self.taken = taken
+        self.natural = natural
+        self.snoozed = snoozed
+        self.skipped = skipped
+    }
 }
 
 /// What makes two entries "the same" for import: the time to the second, the values, the note
@@ -159,19 +187,36 @@ extension Store {
         }
     }
 
+    /// Break prompts scheduled in `range` by local day (in `zone`) of their scheduled time, days
+    /// without any left out, earliest first.
+    public func breakDays(in range: TimeRange, zone: Zone) throws(StoreError) -> [BreakDay] {
+        var days: [CivilDate: BreakDay] = [:]
+        for p in try prompts(since: range.since, until: range.until) where p.kind == ReminderKind.break.rawValue {
+            let date = zone.civil(p.scheduledAt).date
+            var d = days[date] ?? BreakDay(date: date)
+            if p.state == .answered { if p.action == "natural" { d.natural += 1 } else { d.taken += 1 } }
+            if p.state == .skipped { d.skipped += 1 }
+            if p.snoozeCount > 0 { d.snoozed += 1 }
+            days[date] = d
+        }
+        return days.values.sorted { $0.date < $1.date }
+    }
+
     /// Prompt outcomes per reminder for prompts scheduled in `range`, ordered by reminder id;
     /// counted by SQLite.
     public func reminderCounts(in range: TimeRange) throws(StoreError) -> [ReminderCounts] {
         let (terms, values) = Store.rangeTerms("scheduled_at", range)
         let sql = """
-            SELECT reminder, count(*), sum(delivered_at IS NOT NULL), sum(state = 'answered'), sum(state = 'expired'),
-                   sum(state = 'missed'), sum(state = 'skipped'), sum(state = 'dismissed')
+            SELECT reminder, count(*), sum(delivered_at IS NOT NULL), sum(state = 'answered' AND action IS NOT 'natural'),
+                   sum(state = 'expired'), sum(state = 'missed'), sum(state = 'skipped'), sum(state = 'dismissed'),
+                   sum(state = 'answered' AND action IS 'natural'), sum(snooze_count > 0)
             FROM prompts\(Store.whereClause(terms)) GROUP BY reminder ORDER BY reminder
             """
         return try withConnection { (c) throws(StoreError) in
             try c.query(sql, values) { s in
                 ReminderCounts(reminder: s.text(0), prompts: s.int(1), delivered: s.int(2), answered: s.int(3),
-                               expired: s.int(4), missed: s.int(5), skipped: s.int(6), dismissed: s.int(7))
+                               expired: s.int(4), missed: s.int(5), skipped: s.int(6), dismissed: s.int(7),
+                               natural: s.int(8), snoozed: s.int(9))
             }
         }
     }

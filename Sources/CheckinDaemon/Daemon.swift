@@ -84,6 +84,8 @@ public final class Daemon: @unchecked Sendable {
     private var wakeTimer: DispatchSourceTimer?
     /// Wall-clock, time-zone and suspend watchers (TimeChanges.swift).
     var timeChangeWatchers: TimeChangeWatchers?
+    /// Activity and do-not-disturb sources (ActivityWatchers.swift).
+    var activityWatchers: ActivityWatchers?
     private var stopped = false
     private var lastStatus = ""
     /// The control object's property values last announced (PropertiesChanged is sent for the
@@ -144,6 +146,7 @@ public final class Daemon: @unchecked Sendable {
         engine.start()
         publishedProperties = controlProperties()
         timeChangeWatchers = startTimeChangeWatchers()
+        activityWatchers = startActivityWatchers()
         queryServer()
         startWatchdog()
         logger.event(.started, "checkind started with \(config.source) (\(config.enabledReminders.count) reminders, database \(options.databasePath))")
@@ -235,6 +238,7 @@ public final class Daemon: @unchecked Sendable {
             configPath = path
             configError = nil
             engine.apply(config: newConfig, zone: zone)
+            applyIdleThreshold()
             logger.event(.reloaded, "Reloaded \(newConfig.source) (\(newConfig.enabledReminders.count) reminders)")
             return nil
         } catch {
@@ -253,6 +257,8 @@ public final class Daemon: @unchecked Sendable {
         logger.event(.stopping, "checkind stopping")
         engine?.closeAll()
         wakeTimer?.cancel()
+        activityWatchers?.stop()
+        activityWatchers = nil
         timeChangeWatchers?.cancel()
         timeChangeWatchers = nil
         for s in sources { s.cancel() }
@@ -286,6 +292,8 @@ public final class Daemon: @unchecked Sendable {
         let count = todayCount(now: now, zone: zone)
         parts.append("\(count) check-in\(count == 1 ? "" : "s") today")
         if let engine, !engine.serverAvailable { parts.append("waiting for a notification server") }
+        if let engine, engine.activityDegraded { parts.append("no activity source: active breaks count wall-clock time") }
+        if let engine, engine.doNotDisturb { parts.append("do-not-disturb is on") }
         if let configError { parts.append("config error: \(configError)") }
         return parts.joined(separator: "; ")
     }
@@ -323,6 +331,10 @@ public final class Daemon: @unchecked Sendable {
             d["NextReminder"] = .string(next.reminder)
             d["NextAt"] = .uint64(microseconds(next.at))
         }
+        d["ActivitySources"] = .stringArray(activityWatchers?.activityInUse ?? [])
+        d["DoNotDisturbSources"] = .stringArray(activityWatchers?.doNotDisturbInUse ?? [])
+        d["DoNotDisturb"] = .bool(engine.doNotDisturb)
+        d["Presence"] = .string(engine.tracker.presence.rawValue)
         d["Paused"] = .bool(engine.pause.isPaused)
         d["PausedUntil"] = .uint64(engine.pause.end.map(microseconds) ?? 0)
         return d

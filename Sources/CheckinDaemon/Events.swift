@@ -16,6 +16,12 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
     case dismissed
     case expired
     case missed
+    /// Away (idle, locked, suspended) for a break's duration: recorded as that break taken.
+    case naturalBreak = "natural-break"
+    /// A prompt held back while do-not-disturb is on (`dnd: defer`).
+    case deferred
+    /// Today's active time reached `dailyLimit` (once a local day).
+    case dailyLimit = "daily-limit"
     case deliveryFailed = "delivery-failed"
     case reloaded
     case reloadFailed = "reload-failed"

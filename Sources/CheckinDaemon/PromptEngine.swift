@@ -42,6 +42,11 @@ public final class PromptEngine {
         var pendingNote: String?
         /// Started by an explicit request (Trigger): delivered even while paused.
         var explicit = false
+        /// Held back while do-not-disturb is on (`dnd: defer`); shown when it ends.
+        var heldByDND = false
+        /// A break held back while the person is away; shown when they are back (after the grace
+        /// period), or closed by the natural break their absence makes.
+        var heldAway = false
 
         enum Stage { case question, followUp }
 
@@ -54,10 +59,10 @@ public final class PromptEngine {
 
     public private(set) var config: Config
     public private(set) var zone: Zone
-    private let store: Store
-    private let clock: () -> Date
-    private let logger: Logger
-    private let makeID: () -> String
+    let store: Store
+    let clock: () -> Date
+    let logger: Logger
+    let makeID: () -> String
     /// Called whenever the earliest wake-up may have changed.
     public var onWakeupChanged: ((Date?) -> Void)?
     /// Called after state visible in STATUS= changed.
@@ -81,7 +86,7 @@ public final class PromptEngine {
         var scheduled: Date
         var fireAt: Date
     }
-    private(set) var nextFire: [String: Pending] = [:]
+    var nextFire: [String: Pending] = [:]
     /// Seeds random schedules without their own seed and jitter; made once per journal and kept
     /// in it, so a restart never reshuffles the day.
     public let installSeed: UInt64
@@ -90,8 +95,35 @@ public final class PromptEngine {
     public private(set) var pause: PauseState
     /// Firings skipped ahead of time (Skip()): reminder id → their scheduled times. Each is
     /// recorded as a skipped prompt when skipped; when it comes due nothing more happens.
-    private var skippedFirings: [String: Set<Date>] = [:]
+    var skippedFirings: [String: Set<Date>] = [:]
     private var byNotification: [UInt32: String] = [:]       // notification id → prompt id
+    // Activity and do-not-disturb (Breaks.swift):
+    /// Combines the activity sources' reports into one presence stream.
+    var combiner = PresenceCombiner()
+    /// Active time, natural breaks and due times of the break reminders.
+    public internal(set) var tracker: ActivityTracker
+    /// Whether the notification server's do-not-disturb is on (the daemon's DND monitors say).
+    public internal(set) var doNotDisturb = false
+    /// The activity sources whose services are there now (the daemon sets it).
+    public var activitySourcesInUse: () -> [String] = { [] }
+    /// When each reminder last started a prompt from an activity due time (rate limit).
+    var lastActivityFiring: [String: Date] = [:]
+    /// `mode: active` breaks whose pending firing is the start of their next window (Breaks.swift).
+    var activityWindowStarts: Set<String> = []
+    /// "No activity source" was logged.
+    var loggedNoActivitySource = false
+    /// When recent scheduled prompts were handed to the server (the global rate limit, Breaks.swift).
+    var recentDeliveries: [Date] = []
+    /// Snoozes from notification buttons per reminder on one local day (`maxSnoozesPerDay`).
+    var snoozesToday: (day: String, counts: [String: Int])?
+    /// When "Start break" was last used per break reminder, and when that break ends.
+    var startedBreaks: [String: (start: Date, end: Date)] = [:]
+    /// Started breaks whose end is announced ("Break over", with `welcomeBack`), by reminder.
+    var breakEndNotices: [String: Date] = [:]
+    /// Breaks whose pre-break warning for their pending firing was shown.
+    var warned: Set<String> = []
+    /// The local day whose daily-limit notice was shown (kept in the journal's state table).
+    var dailyLimitShownOn: String?
 
     public init(config: Config, zone: Zone, store: Store, logger: Logger,
                 clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
@@ -103,6 +135,8 @@ public final class PromptEngine {
         self.logger = logger
         self.clock = clock
         self.makeID = makeID
+        self.tracker = ActivityTracker(policies: config.enabledReminders.compactMap(\.breakPolicy), start: clock())
+        self.dailyLimitShownOn = try? store.stateValue(Self.dailyLimitStateKey)
     }
 
     /// The journal's install seed, made and stored on first use. If the journal cannot keep it,
@@ -165,7 +199,7 @@ public final class PromptEngine {
 
     /// Of firings that came due, drops those skipped ahead of time (already recorded) and records
     /// those that fell in the pause as skipped (action "paused"); returns the rest.
-    private func settlePausedAndSkipped(_ reminder: Reminder, _ due: [(scheduled: Date, fireAt: Date)],
+    func settlePausedAndSkipped(_ reminder: Reminder, _ due: [(scheduled: Date, fireAt: Date)],
                                         now: Date) -> [(scheduled: Date, fireAt: Date)] {
         var live: [(scheduled: Date, fireAt: Date)] = []
         for f in due {
@@ -215,6 +249,8 @@ public final class PromptEngine {
         config = newConfig.withDefaultSeed(installSeed)
         zone = newZone
         nextFire = [:]
+        warned = []
+        tracker.setPolicies(config.enabledReminders.compactMap(\.breakPolicy), at: clock())
         replan(after: clock())
     }
 
@@ -227,9 +263,13 @@ public final class PromptEngine {
         replan(after: clock())
     }
 
-    private func replan(after now: Date) {
+    func replan(after now: Date) {
         for reminder in config.enabledReminders where nextFire[reminder.id] == nil {
-            if let next = reminder.firing(after: now, in: zone, quietHours: config.quietHours, seed: installSeed) {
+            if reminder.followsActivity {
+                nextFire[reminder.id] = activityFiring(reminder, now: now)
+                continue
+            }
+            if let next = nextFiring(reminder, after: now) {
                 nextFire[reminder.id] = Pending(scheduled: next.scheduled, fireAt: next.fireAt)
                 logger.event(.scheduled, "Next \(reminder.id) at \(LocalFormat.dateTime(next.fireAt, in: zone))",
                              level: .debug, reminder: reminder.id,
@@ -241,6 +281,9 @@ public final class PromptEngine {
 
     public var nextWakeup: Date? {
         var earliest = nextFire.values.map(\.fireAt).min()
+        if let limit = dailyLimitDue(now: clock()) { earliest = min(earliest ?? limit, limit) }
+        if let warning = nextWarning() { earliest = min(earliest ?? warning, warning) }
+        if let end = breakEndNotices.values.min() { earliest = min(earliest ?? end, end) }
         if case .until(let end) = pause { earliest = min(earliest ?? end, end) }
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
@@ -257,7 +300,7 @@ public final class PromptEngine {
         plannedDeliveries(count: 1).first.map { ($0.reminder, $0.at) }
     }
 
-    private func wakeupChanged() {
+    func wakeupChanged() {
         onWakeupChanged?(nextWakeup)
         onStatusChanged?()
     }
@@ -271,7 +314,12 @@ public final class PromptEngine {
         }
         for (id, pending) in nextFire.sorted(by: { $0.value.fireAt < $1.value.fireAt }) where pending.fireAt <= now {
             nextFire[id] = nil
+            warned.remove(id)
             guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
+            if reminder.followsActivity {
+                fireActivityBreak(reminder, pending, now: now)
+                continue
+            }
             // After a suspend several firings may be due: the latest decides, the rest are missed.
             var due = [(scheduled: pending.scheduled, fireAt: pending.fireAt)]
             due += reminder.firings(from: pending.fireAt, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
@@ -279,7 +327,7 @@ public final class PromptEngine {
             // Paused: recorded as skipped, never shown late. Skipped ahead: already recorded.
             let live = settlePausedAndSkipped(reminder, due, now: now)
             if let latest = settleOverdue(reminder, live, now: now, context: nil) {
-                fire(reminder, scheduledAt: latest.scheduled, now: now)
+                fireScheduled(reminder, scheduledAt: latest.scheduled, now: now)
             }
         }
         for a in active.values where a.notificationID == nil && !a.delivering && a.deliverAt <= now {
@@ -293,6 +341,9 @@ public final class PromptEngine {
             }
         }
         endPauseIfOver(now)
+        checkDailyLimit(now: now)
+        warnBeforeBreaks(now: now)
+        endStartedBreaks(now: now)
         replan(after: now)
         markSeen(now)
     }
@@ -346,7 +397,7 @@ public final class PromptEngine {
     /// prompt (Trigger) is shown even while reminders are paused, also when it comes back from a
     /// snooze.
     @discardableResult
-    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date, explicit: Bool = false) -> String {
+    public func fire(_ reminder: Reminder, scheduledAt: Date, now: Date, explicit: Bool = false, deliverAt: Date? = nil) -> String {
         // One open prompt per reminder: an older unanswered one is closed as expired and its
         // notification replaced, so notifications never pile up.
         var replaces: UInt32?
@@ -369,17 +420,22 @@ public final class PromptEngine {
             logger.error("Could not record prompt of \(reminder.id): \(error)",
                          metadata: ["checkin_reminder": .string(reminder.id)])
         }
-        let a = Active(record: record, reminder: reminder, deliverAt: now)
+        let a = Active(record: record, reminder: reminder, deliverAt: max(now, deliverAt ?? now))
         a.explicit = explicit
         // Unanswered prompts expire even when no server could show them.
-        a.expiresAt = now.addingTimeInterval(TimeInterval(reminder.expireAfter))
+        a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(reminder.expireAfter))
         active[record.id] = a
-        deliver(a, replacing: replaces)
+        if a.deliverAt <= now {
+            deliver(a, replacing: replaces)
+        } else if let replaces, replaces != 0 {
+            sink?.closeNotification(id: replaces)
+        }
         wakeupChanged()
         return record.id
     }
 
-    private func deliver(_ a: Active, replacing: UInt32? = nil) {
+    func deliver(_ a: Active, replacing: UInt32? = nil) {
+        if holdWhileAway(a, replacing: replacing) || holdForDoNotDisturb(a, replacing: replacing) || holdForRateLimit(a) { return }
         guard let sink, let caps = capabilities else {
             logger.warning("No notification server; \(a.reminder.id) waits until one appears",
                            metadata: ["checkin_reminder": .string(a.reminder.id), "checkin_prompt_id": .string(a.record.id)])
@@ -432,7 +488,8 @@ public final class PromptEngine {
         var actions: [(key: String, label: String)] = []
         var summary = r.title
         var lines: [String] = r.message.isEmpty ? [] : [r.message]
-        let snooze = a.record.snoozeCount < r.maxSnoozes ? [("snooze", "Snooze \(Self.humanDuration(r.snooze))")] : []
+        let snooze = a.record.snoozeCount < r.maxSnoozes && mayStillSnoozeToday(r)
+            ? [("snooze", "Snooze \(Self.humanDuration(r.snooze))")] : []
         /// The scale in the body too: dunst and mako show actions only in a menu, GNOME only three.
         func ask(_ q: Question, measure: String) {
             summary = q.title
@@ -459,7 +516,7 @@ public final class PromptEngine {
             if let q = r.followUp { ask(q, measure: q.measure.rawValue) }
             actions.append(("skip", "Skip"))
         case (.break, _):
-            actions = [("done", "Taking it")] + snooze + [("skip", "Skip")]
+            actions = [("done", "Start break")] + snooze + [("skip", "Skip")]
         }
         if r.kind == .mood && caps.contains("inline-reply") && hasActions {
             actions.append(("inline-reply", "Add a note"))
@@ -499,7 +556,7 @@ public final class PromptEngine {
     }
 
     /// Ends a prompt: records `state` (unless nil), forgets it, and closes its notification.
-    private func finish(_ a: Active, state: PromptState?, at now: Date, action: String? = nil, closeNotification: Bool = true) {
+    func finish(_ a: Active, state: PromptState?, at now: Date, action: String? = nil, closeNotification: Bool = true) {
         if let state {
             a.record.state = state
             do {
@@ -599,6 +656,7 @@ public final class PromptEngine {
         let r = a.reminder
         switch (r.kind, a.stage, action) {
         case (_, _, "snooze") where a.stage == .question:
+            countSnoozeToday(r, now: now)
             snooze(a, seconds: r.snooze, now: now)
         case (.mood, .question, _):
             guard let q = r.question, let value = Int(action), q.scale.points.contains(value) else {
@@ -649,6 +707,7 @@ public final class PromptEngine {
             finish(a, state: nil, at: now)
         case (.break, _, "done"):
             finish(a, state: .answered, at: now, action: "done")
+            breakTaken(r, at: now)
             logger.event(.answered, "Break \(r.id) taken", reminder: r.id, prompt: a.record.id, extra: ["checkin_action": "done"])
         case (_, _, "skip"):
             finish(a, state: .skipped, at: now, action: "skip")
@@ -821,13 +880,11 @@ extension PromptEngine {
             if case .indefinitely = pause { return nil }
             if let end = pause.end, current.fireAt < end {
                 // The first firing at or after the pause's end.
-                h = reminder.firing(after: end.addingTimeInterval(-0.001), in: zone, quietHours: config.quietHours, seed: installSeed)
-                    .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+                h = nextFiring(reminder, after: end.addingTimeInterval(-0.001))
                 continue
             }
             if skippedFirings[reminder.id]?.contains(current.scheduled) == true {
-                h = reminder.firing(after: current.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
-                    .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+                h = nextFiring(reminder, after: current.fireAt)
                 continue
             }
             return current
@@ -848,12 +905,14 @@ extension PromptEngine {
         }
         let reminders = config.enabledReminders
         var firings: [PlannedDelivery] = []
-        Firings.mergeEarliest(reminders.map { effectiveFiring($0, from: nextFire[$0.id]) }, count: count,
-                              fireAt: \.fireAt) { i, head in
+        let heads = reminders.map { r in
+            effectiveFiring(r, from: r.followsActivity ? plannedActivityDelivery(r, from: nextFire[r.id]) : nextFire[r.id])
+        }
+        Firings.mergeEarliest(heads, count: count, fireAt: \.fireAt) { i, head in
             let r = reminders[i]
             firings.append(PlannedDelivery(reminder: r.id, kind: r.kind.rawValue, at: head.fireAt, scheduled: head.scheduled))
-            let following = r.firing(after: head.fireAt, in: zone, quietHours: config.quietHours, seed: installSeed)
-                .map { Pending(scheduled: $0.scheduled, fireAt: $0.fireAt) }
+            // An active break: another `every` of activity after this one (if the person stays).
+            let following = r.followsActivity ? followingActivityDelivery(r, after: head.fireAt) : nextFiring(r, after: head.fireAt)
             return effectiveFiring(r, from: following)
         }
         out += firings

@@ -162,6 +162,8 @@ extension Daemon {
                                 metadata: ["checkin_event": .string(CheckinEvent.noSystemBus.rawValue)])
             // Released outside the bus's own callback.
             self.queue.async { [weak self] in
+                self?.activityWatchers?.logind?.stop()
+                self?.activityWatchers?.logind = nil
                 guard let watchers = self?.timeChangeWatchers else { return }
                 watchers.sleepMatch?.cancel()
                 watchers.sleepMatch = nil
@@ -180,6 +182,11 @@ extension Daemon {
             logger.warning("Ignoring a PrepareForSleep signal without a boolean: \(error)")
             return
         }
+        // The activity model hears of it too (also when logind has no session for us to watch; the
+        // logind activity source reports the same signal, and a second sleep or resume is ignored).
+        // Before the replan, so breaks due at the resume wait for their grace period.
+        engine?.activity(ActivityEvent(source: "logind", kind: sleeping ? .sleep : .resume, at: clock()),
+                         idleRank: activityWatchers?.logind?.idleRank ?? 10)
         if sleeping {
             logger.info("The system is going to sleep", metadata: ["checkin_event": .string(CheckinEvent.sleep.rawValue)])
         } else {

@@ -44,11 +44,17 @@ struct ConfigCommand: ParsableCommand {
                     }
                     print("\(config.source): OK, \(config.reminders.count) reminder\(config.reminders.count == 1 ? "" : "s")")
                     for r in config.reminders {
-                        print("  \(Format.pad(r.id, 12)) \(Format.pad(r.kind.rawValue, 6)) \(r.schedule.summary)\(r.enabled ? "" : " (disabled)")")
+                        // An active break counts time at the computer towards its `every`.
+                        let active = r.kind == .break && r.mode == .active ? ", of active time" : ""
+                        print("  \(Format.pad(r.id, 12)) \(Format.pad(r.kind.rawValue, 6)) \(r.schedule.summary)\(active)\(r.enabled ? "" : " (disabled)")")
                     }
                     if !config.quietHours.isEmpty {
                         print("  quiet hours: \(config.quietHours.map(\.description).joined(separator: ", "))")
                     }
+                    if !config.workingHours.isEmpty {
+                        print("  working hours (breaks): \(config.workingHours.map { "\($0.days) \($0.window)" }.joined(separator: ", "))")
+                    }
+                    if config.dailyLimit > 0 { print("  daily limit: \(DurationText.format(config.dailyLimit)) of active time") }
                 } catch let error as ConfigError {
                     if output.json {
                         // For editors and scripts: every error with its position; exit 1 as without --json.

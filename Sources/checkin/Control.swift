@@ -60,6 +60,14 @@ struct Status: ParsableCommand {
                     if let c = reply.string("ConfigSource") { wrapped("Config: \(c)").forEach { print($0) } }
                     if let e = reply.string("ConfigError"), !e.isEmpty { wrapped("Reload refused: \(e)").forEach { print($0) } }
                     if let d = reply.string("Database") { wrapped("Journal: \(d)").forEach { print($0) } }
+                    if let a = reply.strings("ActivitySources") {
+                        let presence = reply.string("Presence").map { " (\($0))" } ?? ""
+                        wrapped("Activity: " + (a.isEmpty ? "no source" : a.joined(separator: ", ") + presence)).forEach { print($0) }
+                    }
+                    if let d = reply.strings("DoNotDisturbSources") {
+                        let on = reply["DoNotDisturb"] == .bool(true) ? " (on)" : " (off)"
+                        wrapped("Do not disturb: " + (d.isEmpty ? "no source" : d.joined(separator: ", ") + on)).forEach { print($0) }
+                    }
                 }
                 return
             }
@@ -89,6 +97,10 @@ enum StatusJSON {
         func s(_ k: String) -> String { if case .string(let v) = d[k] { return JSONText.quote(v) }; return "null" }
         func u(_ k: String) -> String { if case .uint32(let v) = d[k] { return String(v) }; return "null" }
         func b(_ k: String) -> String { if case .bool(let v) = d[k] { return v ? "true" : "false" }; return "null" }
+        func list(_ k: String) -> String {
+            if case .stringArray(let v) = d[k] { return "[" + v.map(JSONText.quote).joined(separator: ",") + "]" }
+            return "null"
+        }
         let zone = Zone.system(environment: Env.current)
         func time(_ k: String) -> String {
             guard case .uint64(let usec) = d[k], usec > 0 else { return "null" }
@@ -100,6 +112,8 @@ enum StatusJSON {
             "\"openPrompts\":\(u("OpenPrompts"))", "\"notificationServer\":\(b("NotificationServer"))",
             "\"config\":\(s("ConfigSource"))", "\"configError\":\(s("ConfigError"))", "\"database\":\(s("Database"))",
             "\"paused\":\(b("Paused"))", "\"pausedUntil\":\(time("PausedUntil"))",
+            "\"activitySources\":\(list("ActivitySources"))", "\"presence\":\(s("Presence"))",
+            "\"doNotDisturbSources\":\(list("DoNotDisturbSources"))", "\"doNotDisturb\":\(b("DoNotDisturb"))",
         ]
         return "{" + fields.joined(separator: ",") + "}"
     }

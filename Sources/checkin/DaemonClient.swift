@@ -102,6 +102,7 @@ struct DaemonClient {
 
 extension Dictionary where Key == String, Value == BusVariant {
     func string(_ key: String) -> String? { if case .string(let v) = self[key] { return v }; return nil }
+    func strings(_ key: String) -> [String]? { if case .stringArray(let v) = self[key] { return v }; return nil }
     func bool(_ key: String) -> Bool? { if case .bool(let v) = self[key] { return v }; return nil }
     func uint64(_ key: String) -> UInt64? { if case .uint64(let v) = self[key] { return v }; return nil }
 }

@@ -370,7 +370,7 @@ struct StatsCommand: ParsableCommand {
                 granularity = g
             }
             let scales = Insight.scales(paths)
-            var entries: [StatsEntry] = [], tagged: [StatsTag] = [], reminders: [ReminderCounts] = []
+            var entries: [StatsEntry] = [], tagged: [StatsTag] = [], reminders: [ReminderCounts] = [], breakDays: [BreakDay] = []
             var responses: [QuestionnaireResponse] = [], uses: [UseRecord] = []
             if Insight.journalExists(paths) {
                 let store = try Insight.openForReading(paths)
@@ -380,11 +380,12 @@ struct StatsCommand: ParsableCommand {
                     reminders = try store.reminderCounts(in: range)
                     responses = try store.responses(in: range)
                     uses = try store.uses(in: range)
+                    breakDays = try store.breakDays(in: range, zone: zone)
                 } catch {
                     throw Insight.storeFailure(error)
                 }
             }
-            let stats = Stats.compute(entries: entries, tagged: tagged, reminders: reminders, range: range, now: now, zone: zone,
+            var stats = Stats.compute(entries: entries, tagged: tagged, reminders: reminders, range: range, now: now, zone: zone,
                                       moodScale: scales.mood, anxietyScale: scales.anxiety)
             let summaries = QuestionnaireSummary.compute(responses, questionnaires: Insight.questionnaires(paths))
             // The period's days up to its end (or now).
@@ -392,6 +393,7 @@ struct StatsCommand: ParsableCommand {
             let first = range.since.map { zone.civil($0).date } ?? stats.firstDay
             let tracked = TrackedStats.compute(tracked: Insight.trackedItems(paths), uses: uses, entries: entries,
                                                firstDay: first, now: end, zone: zone)
+            stats.breakDays = breakDays
             if output.json {
                 let extra = WellbeingReport.jsonMembers(questionnaires: summaries, tracked: tracked, zone: zone)
                 try Insight.writeStdout(StatsReport.json(stats, zone: zone, extra: extra) + "\n")

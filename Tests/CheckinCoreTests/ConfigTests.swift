@@ -55,6 +55,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(brk.schedule, .every(interval: 3000, window: TimeWindow(start: LocalTime(hour: 9, minute: 0), end: LocalTime(hour: 18, minute: 0)), days: .workdays))
         XCTAssertNil(brk.question)
         XCTAssertEqual(brk.snooze, 300)
+        XCTAssertEqual(brk.mode, .active)
+        XCTAssertEqual(brk.duration, 300)
     }
 
     // MARK: accepted forms

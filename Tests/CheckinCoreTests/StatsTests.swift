@@ -210,14 +210,32 @@ final class StatsTests: XCTestCase {
         try prompt("mood", .delivered)                      // still open, but it was shown
         try prompt("mood", .answered, day: 10)              // outside the period
         try prompt("break", .missed, delivered: false)
+        // A natural break (never shown) and a break snoozed, then taken.
+        try store.insertPrompt(PromptRecord(id: "nat", reminder: "break", kind: "break", scheduledAt: t0, deliveredAt: nil,
+                                            state: .answered, outcomeAt: t0, action: "natural"))
+        try store.insertPrompt(PromptRecord(id: "snz", reminder: "break", kind: "break", scheduledAt: t0, deliveredAt: t0,
+                                            state: .answered, outcomeAt: t0, action: "done", snoozeCount: 2))
         let counts = try store.reminderCounts(in: TimeRange(since: date("2026-03-01"), until: date("2026-03-08")))
         XCTAssertEqual(counts, [
-            ReminderCounts(reminder: "break", prompts: 1, delivered: 0, answered: 0, expired: 0, missed: 1, skipped: 0, dismissed: 0),
+            ReminderCounts(reminder: "break", prompts: 3, delivered: 1, answered: 1, expired: 0, missed: 1, skipped: 0, dismissed: 0,
+                           natural: 1, snoozed: 1),
             ReminderCounts(reminder: "mood", prompts: 7, delivered: 6, answered: 2, expired: 1, missed: 1, skipped: 1, dismissed: 1),
         ])
-        XCTAssertNil(counts[0].responseRate, "nothing delivered: no rate")
+        XCTAssertEqual(counts[0].responseRate, 1, "the natural break is not an answer to a delivered prompt")
         XCTAssertEqual(counts[1].responseRate!, 2.0 / 6, accuracy: 1e-12)
-        XCTAssertEqual(try store.reminderCounts(in: TimeRange(since: nil, until: nil)).map(\.prompts), [1, 8])
+        XCTAssertEqual(try store.reminderCounts(in: TimeRange(since: nil, until: nil)).map(\.prompts), [3, 8])
+        // Per local day: the natural and the snoozed-then-taken break on 03-02, the missed one on 03-02 too.
+        XCTAssertEqual(try store.breakDays(in: TimeRange(since: nil, until: nil), zone: .utc),
+                       [BreakDay(date: CivilDate(year: 2026, month: 3, day: 2), taken: 1, natural: 1, snoozed: 1, skipped: 0)])
+        var s = compute([])
+        s.breakDays = try store.breakDays(in: TimeRange(since: nil, until: nil), zone: .utc)
+        XCTAssertTrue(StatsReport.text(s).hasSuffix("""
+            Breaks          taken  natural  snoozed  skipped
+              2026-03-02        1        1        1        0
+            (natural: away for the break's duration)
+
+            """), StatsReport.text(s))
+        XCTAssertTrue(StatsReport.json(s, zone: .utc).hasSuffix(#""breaksPerDay":[{"date":"2026-03-02","taken":1,"natural":1,"snoozed":1,"skipped":0}]}"#))
     }
 
     func testEmptyPeriods() {

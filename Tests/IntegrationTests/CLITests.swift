@@ -203,13 +203,27 @@ final class CLITests: CLITestCase {
         XCTAssertEqual(r.stdout, """
             \(Self.repoRoot.appendingPathComponent("config/default.json").path): OK, 2 reminders
               mood         mood   at 10:00, 14:00, 19:00 (mon..sun)
-              break        break  every 50m between 09:00-18:00 (mon..fri)
+              break        break  every 50m between 09:00-18:00 (mon..fri), of active time
               quiet hours: 22:00-07:00+1
 
             """)
         let builtIn = try checkin(["config", "check"])
         XCTAssertEqual(builtIn.status, 0)
         XCTAssertTrue(builtIn.stdout.hasPrefix("(built-in default): OK, 2 reminders\n"))
+
+        let path = dir.appendingPathComponent("breaks.json").path
+        try #"""
+            {"workingHours": {"mon..fri": "09:00-17:30"}, "dailyLimit": "8h",
+             "reminders": [{"id": "rest", "type": "break", "every": "50m", "between": "08:00-18:00", "mode": "active"}]}
+            """#.write(toFile: path, atomically: true, encoding: .utf8)
+        let breaks = try checkin(["config", "check", path])
+        XCTAssertEqual(breaks.stdout, """
+            \(path): OK, 1 reminder
+              rest         break  every 50m between 08:00-18:00 (mon..sun), of active time
+              working hours (breaks): mon..fri 09:00-17:30
+              daily limit: 8h of active time
+
+            """)
     }
 
     func testConfigCheckListsEveryError() throws {

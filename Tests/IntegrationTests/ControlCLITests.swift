@@ -122,6 +122,8 @@ final class ControlCLITests: CLITestCase {
               0 check-ins today
               Config: \(h.configPath)
               Journal: \(database)
+              Activity: no source
+              Do not disturb: no source
 
             """)
         let j = try checkin(["status", "--json"])
@@ -129,7 +131,8 @@ final class ControlCLITests: CLITestCase {
         XCTAssertEqual(j.stdout, #"{"running":true,"version":"0.1.0","status":"Next: mood at 10:00 (in 1m); 0 check-ins today","#
                        + #""nextReminder":"mood","nextAt":"2026-03-02T10:00:00+00:00","todayCount":0,"openPrompts":0,"#
                        + #""notificationServer":true,"config":"\#(h.configPath)","configError":"","database":"\#(database)","#
-                       + #""paused":false,"pausedUntil":null}"# + "\n")
+                       + #""paused":false,"pausedUntil":null,"activitySources":[],"presence":"active","#
+                       + #""doNotDisturbSources":[],"doNotDisturb":false}"# + "\n")
 
         let n = try checkin(["next", "--count", "3"])
         XCTAssertEqual(n.status, 0, n.stderr)
@@ -165,7 +168,7 @@ final class ControlCLITests: CLITestCase {
         var s = try checkin(["status"])
         XCTAssertTrue(s.stdout.hasPrefix("checkind is running.\n  Paused until 11:29\n  Next: break at 11:30 (in 1h 31m)\n"), s.stdout)
         let j = try checkin(["status", "--json"])
-        XCTAssertTrue(j.stdout.hasSuffix(#","paused":true,"pausedUntil":"2026-03-02T11:29:00+00:00"}"# + "\n"), j.stdout)
+        XCTAssertTrue(j.stdout.contains(#","paused":true,"pausedUntil":"2026-03-02T11:29:00+00:00","#), j.stdout)
         let n = try checkin(["next", "--count", "1"])
         XCTAssertEqual(n.stdout, """
             Upcoming reminders (UTC, as checkind will deliver them):

@@ -196,7 +196,8 @@ final class ControlTests: XCTestCase {
         XCTAssertEqual(s["TodayCount"], .uint32(0))
         XCTAssertEqual(s["Status"], .string("Next: mood at 10:00 (in 1m); 0 check-ins today"))
         XCTAssertEqual(Set(s.keys), ["Version", "Status", "ConfigSource", "ConfigError", "Database", "TodayCount", "OpenPrompts",
-                                     "NotificationServer", "TimeZone", "NextReminder", "NextAt", "Paused", "PausedUntil"])
+                                     "NotificationServer", "TimeZone", "NextReminder", "NextAt", "Paused", "PausedUntil",
+                                     "ActivitySources", "DoNotDisturbSources", "DoNotDisturb", "Presence"])
 
         XCTAssertEqual(try next(4), [
             "mood mood 2026-03-02T10:00:00Z 2026-03-02T10:00:00Z",

@@ -252,7 +252,7 @@ final class DaemonTests: XCTestCase {
         h.fire("b")
         let escaped = try h.waitForNotify(1)
         XCTAssertEqual(escaped["body"] as? String, "Stand up &amp; rest &lt;20 s&gt;")
-        XCTAssertEqual(escaped["actions"] as? [String], ["done", "Taking it", "snooze", "Snooze 5 min", "skip", "Skip"])
+        XCTAssertEqual(escaped["actions"] as? [String], ["done", "Start break", "snooze", "Snooze 5 min", "skip", "Skip"])
     }
 
     func testReloadRefusesABrokenConfigAndKeepsTheOldOne() throws {

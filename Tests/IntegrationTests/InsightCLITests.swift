@@ -180,6 +180,10 @@ final class InsightCLITests: CLITestCase {
 
         Tags: none with at least 3 days with it and 3 days without to compare.
 
+        Breaks          taken  natural  snoozed  skipped
+          2026-03-04        0        0        0        1
+        (natural: away for the break's duration)
+
         """
 
     func testStatsTagTableShowsLongTagsWithinEightyColumns() throws {
@@ -230,7 +234,7 @@ final class InsightCLITests: CLITestCase {
             + #""byHour":["# + hours.joined(separator: ",") + "],"
             + #""reminders":[],"#
             + #""streaks":{"current":2,"longest":2,"longestStart":"2026-03-01","longestEnd":"2026-03-02"},"#
-            + #""tags":[],"tagsLeftOut":2,"questionnaires":[],"tracked":[]}"# + "\n")
+            + #""tags":[],"tagsLeftOut":2,"breaksPerDay":[],"questionnaires":[],"tracked":[]}"# + "\n")
         // It is JSON.
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)))
     }

@@ -38,7 +38,10 @@ final class TimeChangeTests: XCTestCase {
     /// leave variables such as NOTIFY_SOCKET behind, which makes the daemon warn about sd_notify.)
     func timeWarnings() -> [LogRecorder.Record] {
         h.log.all.filter { record in
-            record.level >= .warning && (record.metadata["checkin_event"] == "no-system-bus"
+            // (The logind activity source's own complaints about this fake, which has no session
+            // object, are not about time changes.)
+            record.level >= .warning && record.metadata["checkin_activity_source"] == nil
+                && (record.metadata["checkin_event"] == "no-system-bus"
                 || ["wall clock", "localtime", "logind", "PrepareForSleep", "system bus"].contains { record.message.contains($0) })
         }
     }
@@ -146,6 +149,40 @@ final class TimeChangeTests: XCTestCase {
             return lines.count > before ? String(lines[before]) : nil
         }
         XCTAssertEqual(line, "OK \(command)")
+    }
+
+    /// Also without a logind session to watch (this fake has none), PrepareForSleep reaches the
+    /// activity model: a break due at the resume waits for its grace period, and a long sleep is
+    /// a natural break.
+    func testABreakDueAtTheResumeWaitsForItsGracePeriod() throws {
+        let system = try startLogind()
+        h = try DaemonHarness(config: #"{"reminders": [{"id": "b", "type": "break", "at": ["10:00", "13:00"], "duration": "2h", "grace": "3m"}]}"#,
+                              start: Date.utc("2026-03-02T09:00:00Z"), systemBusAddress: system.address)
+        try logindCommand("sleep")
+        try h.waitUntil("asleep") { self.h.onQueue { self.h.daemon.engine.tracker.presence } == .asleep }
+        h.clock.now = Date.utc("2026-03-02T10:20:00Z")
+        try logindCommand("resume")
+        try h.waitUntil("the daemon recomputes") { !self.timeChanges(.resumed).isEmpty }
+        XCTAssertEqual(h.onQueue { h.daemon.engine.tracker.presence }, .active)
+        XCTAssertEqual(h.log.events("natural-break").count, 0, "80 minutes asleep is no 2h break")
+        XCTAssertEqual(nextWakeup(), Date.utc("2026-03-02T10:23:00Z"), "the grace period's end")
+        usleep(100_000)
+        XCTAssertEqual(h.notifies().count, 0)
+        h.advance(to: Date.utc("2026-03-02T10:23:00Z"))
+        try h.waitForNotify(1)
+        // Asleep from 10:30 to 13:10: a natural break that closes the open prompt; 13:00 waits for
+        // the grace period after the resume.
+        h.clock.now = Date.utc("2026-03-02T10:30:00Z")
+        try logindCommand("sleep")
+        try h.waitUntil("asleep again") { self.h.onQueue { self.h.daemon.engine.tracker.presence } == .asleep }
+        h.clock.now = Date.utc("2026-03-02T13:10:00Z")
+        try logindCommand("resume")
+        try h.waitUntil("the natural break") { self.h.log.events("natural-break").count == 1 }
+        let records = try h.store().prompts(since: nil, until: nil)
+        XCTAssertEqual(records.map(\.state), [.answered, .scheduled])
+        XCTAssertEqual(records.first?.action, "natural")
+        XCTAssertEqual(nextWakeup(), Date.utc("2026-03-02T13:13:00Z"))
+        XCTAssertEqual(h.notifies().count, 1)
     }
 
     func testResumeHandlesTheOverdueFiringAndPlansFromTheNewNow() throws {
