@@ -235,7 +235,7 @@ log "break prompt $brk"
 wait_for "the break on screen" 10 displayed_is 1
 sleep 0.5
 shot "$OUT/screenshot-break.png"
-choose "Taking it"
+choose "Start break"
 wait_for "the break answer in the journal" 10 journal_has "any(x['id'] == '$brk' and x['state'] == 'answered' and x['action'] == 'done' for x in p)"
 log "break answered with done"
 wait_for "the break to close" 10 in_history "Time for a break"
