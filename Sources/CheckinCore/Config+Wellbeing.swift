@@ -9,7 +9,8 @@ import Foundation
 #endif
 
 /// A reminder of type "questionnaire": asks one questionnaire on its own schedule (e.g. weekly).
-/// Kept apart from `Config.reminders` until the daemon delivers them.
+/// Kept apart from `Config.reminders` (so mood-only code never meets one); checkind schedules
+/// `reminder` with the others (`Config.scheduledReminders`).
 public struct QuestionnaireReminder: Hashable, Sendable {
     public var id: String
     /// The questionnaire's name ("phq2").
@@ -23,8 +24,15 @@ public struct QuestionnaireReminder: Hashable, Sendable {
     public var enabled: Bool
     public var jitter: Int
     public var catchUp: CatchUp
+    /// The reminder as the engine schedules it: kind `.questionnaire`, no questions.
+    public var reminder: Reminder
 
     init(_ r: Reminder, questionnaire: String) {
+        var asked = r
+        asked.kind = .questionnaire
+        asked.question = nil
+        asked.followUp = nil
+        reminder = asked
         id = r.id
         self.questionnaire = questionnaire
         schedule = r.schedule

@@ -59,6 +59,8 @@ public struct Question: Hashable, Sendable {
 public enum ReminderKind: String, Hashable, Sendable, CaseIterable {
     case mood
     case `break`
+    /// A questionnaire asked item by item (`Config.questionnaireReminders`; never in `reminders`).
+    case questionnaire
 }
 
 public struct Reminder: Hashable, Sendable {
@@ -166,6 +168,15 @@ public struct Config: Hashable, Sendable {
     public var enabledReminders: [Reminder] { reminders.filter(\.enabled) }
 
     public func reminder(id: String) -> Reminder? { reminders.first { $0.id == id } }
+
+    /// What checkind schedules: the enabled reminders, then the enabled questionnaire reminders
+    /// (kind `.questionnaire`).
+    public var scheduledReminders: [Reminder] { enabledReminders + questionnaireReminders.filter(\.enabled).map(\.reminder) }
+
+    /// A reminder or questionnaire reminder by id.
+    public func scheduledReminder(id: String) -> Reminder? {
+        reminder(id: id) ?? questionnaireReminders.first { $0.id == id }?.reminder
+    }
 
     /// The shipped questionnaires, then the config's.
     public var allQuestionnaires: [Questionnaire] { Questionnaire.shipped + questionnaires }
@@ -562,16 +573,17 @@ struct ConfigValidator {
 
         var kind = ReminderKind.mood
         // A questionnaire reminder is parsed like a break (no scale, no follow-up) and returned
-        // apart; ReminderKind stays mood/break until the daemon asks questionnaires.
+        // apart (`QuestionnaireReminder`, whose `reminder` has the kind `.questionnaire`).
         var isQuestionnaire = false
         if let n = m["type"] {
             if let s = string(n, "\(path).type") {
                 if s == "questionnaire" {
+                    // Validated like a break (no scale, no follow-up); the kind is set afterwards.
                     isQuestionnaire = true
                     kind = .break
                 } else if let k = ReminderKind(rawValue: s) { kind = k } else {
                     var message = "\(JSONText.quote(s)) is not a reminder type; expected \"mood\", \"break\" or \"questionnaire\""
-                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue) + ["questionnaire"]) {
+                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue)) {
                         message += " (did you mean \(JSONText.quote(near))?)"
                     }
                     issue(n, "\(path).type", message)
