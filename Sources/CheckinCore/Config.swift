@@ -156,7 +156,8 @@ public struct Config: Hashable, Sendable {
     public var source: String
     /// The person's own questionnaires (`questionnaires`); the shipped ones are always available too.
     public var questionnaires: [Questionnaire] = []
-    /// Reminders of type "questionnaire", kept apart from `reminders` until the daemon asks them.
+    /// Reminders of type "questionnaire", kept apart from `reminders` (mood and break only); checkind
+    /// schedules them with the others through `scheduledReminders`.
     public var questionnaireReminders: [QuestionnaireReminder] = []
     /// Things the person moderates (`tracked`); none by default.
     public var tracked: [TrackedItem] = []
