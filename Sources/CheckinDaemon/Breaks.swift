@@ -94,9 +94,10 @@ extension PromptEngine {
     }
 
     /// A notice without buttons or a prompt (welcome back, daily limit): shown when a server is
-    /// there and do-not-disturb is off, else only logged.
-    func notice(summary: String, body: String, category: String, timeout: Int32 = 15_000, replacing: UInt32 = 0) {
-        guard let sink, let caps = capabilities, !doNotDisturb else { return }
+    /// there and do-not-disturb is off, else only logged. False when it was not sent.
+    @discardableResult
+    func notice(summary: String, body: String, category: String, timeout: Int32 = 15_000, replacing: UInt32 = 0) -> Bool {
+        guard let sink, let caps = capabilities, !doNotDisturb else { return false }
         let text = caps.contains("body-markup") ? Self.escapeMarkup(body) : body
         let request = NotificationRequest(appName: "checkin", replacesID: replacing, icon: "appointment-soon", summary: summary,
                                           body: caps.contains("body") ? text : "", actions: [],
@@ -104,6 +105,7 @@ extension PromptEngine {
         sink.notify(request) { [weak self] result in
             if case .failure(let error) = result { self?.logger.warning("Could not show \"\(summary)\": \(error)") }
         }
+        return true
     }
 
     // MARK: - Daily snooze limit

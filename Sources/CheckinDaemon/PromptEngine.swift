@@ -475,7 +475,9 @@ public final class PromptEngine {
                 a.notificationID = id
                 self.byNotification[id] = a.record.id
                 let now = self.clock()
-                if a.stage == .question && a.answers.isEmpty {
+                // (A questionnaire's next item is the same prompt still being answered; after a
+                // snooze it is shown again.)
+                if a.stage == .question && (a.answers.isEmpty || a.record.state != .delivered) {
                     if a.record.deliveredAt == nil { a.record.deliveredAt = now }
                     a.record.state = .delivered
                     a.record.notificationID = id

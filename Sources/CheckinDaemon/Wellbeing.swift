@@ -70,8 +70,10 @@ extension PromptEngine {
         let shown = a.notificationID
         finish(a, state: nil, at: now, closeNotification: false)
         // The confirmation takes the questionnaire's place: the total and the core's neutral text.
-        notice(summary: q.title, body: "Recorded. " + q.summary(total: response.total), category: "x-checkin.questionnaire",
-               replacing: shown ?? 0)
+        if !notice(summary: q.title, body: "Recorded. " + q.summary(total: response.total), category: "x-checkin.questionnaire",
+                   replacing: shown ?? 0), let shown {
+            sink?.closeNotification(id: shown)  // no confirmation now (do-not-disturb): the last item goes away
+        }
         onResponseRecorded?(responseID, r.id)
         onStatusChanged?()
         checkNudges(now: now)

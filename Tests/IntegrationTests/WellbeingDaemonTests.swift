@@ -135,6 +135,66 @@ final class WellbeingDaemonTests: XCTestCase {
         XCTAssertTrue((n["body"] as? String ?? "").contains("checkin log --questionnaire phq2"))
     }
 
+    static let questionnairesAndNudge = """
+        {"reminders": [{"id": "weekly-phq2", "type": "questionnaire", "questionnaire": "phq2", "calendar": "Sun 18:00"},
+                       {"id": "who5", "type": "questionnaire", "questionnaire": "who5", "at": ["12:00"], "enabled": true}],
+         "nudges": {"contact": "Talk to Sam"}}
+        """
+
+    func testTriggerAsksAQuestionnaireAndReachingItsThresholdNudges() throws {
+        h = try DaemonHarness(config: Self.questionnairesAndNudge, start: Self.sunday)
+        // Trigger over D-Bus takes a questionnaire reminder's id.
+        let client = try Bus(address: h.bus.address)
+        defer { client.close() }
+        let reply = try client.call(destination: ControlInterface.busName, path: ControlInterface.objectPath,
+                                    interface: ControlInterface.interface, member: "Trigger") { m throws(SystemdError) in
+            try m.append("weekly-phq2")
+        }
+        let promptID = try reply.readString()
+        XCTAssertEqual(try h.prompt(promptID)?.kind, "questionnaire")
+        let item1 = try h.waitForNotify(1)
+        let id = item1["id"] as! Int
+        try h.command(#"{"cmd":"action","id":\#(id),"action":"3"}"#)
+        try h.waitUntil("item 1 answered") { self.h.onQueue { self.h.daemon.engine.active[promptID]?.answers == [3] } }
+        try h.waitForNotify(2)
+        try h.command(#"{"cmd":"action","id":\#(id),"action":"2"}"#)
+        try h.waitUntil("the response is recorded") { try self.responses().first?.total == 5 }
+        // The confirmation says where the total stands in the core's neutral words; then the
+        // nudge shows the person's own text, nothing else.
+        let confirmation = try h.waitForNotify(3)
+        XCTAssertEqual(confirmation["body"] as? String, "Recorded. " + Questionnaire.phq2.summary(total: 5))
+        XCTAssertTrue((confirmation["body"] as? String ?? "").hasSuffix("consider talking to a professional."))
+        let nudge = try h.waitForNotify(4)
+        XCTAssertEqual(nudge["summary"] as? String, PromptEngine.nudgeSummary)
+        XCTAssertEqual(nudge["body"] as? String, "Talk to Sam")
+        XCTAssertTrue(h.log.events("nudge").contains { $0.metadata["checkin_nudge_reason"] == "questionnaire:phq2" })
+        XCTAssertNotNil(try state(Nudges.lastNudgeStateKey))
+    }
+
+    func testWHO5KeepsAllSixOptionsAsActions() throws {
+        h = try DaemonHarness(config: Self.questionnairesAndNudge, start: Self.sunday)
+        trigger("who5")
+        let n = try h.waitForNotify(1)
+        XCTAssertEqual(n["summary"] as? String, "WHO-5 (1 of 5)")
+        XCTAssertEqual(actionKeys(n), ["0", "1", "2", "3", "4", "5"])
+        XCTAssertTrue((n["body"] as? String ?? "").contains("All\u{00A0}of\u{00A0}the\u{00A0}time"))
+    }
+
+    func testAScheduledQuestionnaireWaitsForDoNotDisturbToEnd() throws {
+        h = try DaemonHarness(config: Self.phq2Weekly, start: Self.sunday)
+        h.onQueue { h.daemon.engine.setDoNotDisturb(true) }
+        h.advance(to: Date.utc("2026-03-01T18:00:00Z"))
+        let promptID = try h.waitUntil("held") { () -> String? in
+            self.h.log.events("deferred").first?.metadata["checkin_prompt_id"]
+        }
+        XCTAssertEqual(try h.prompt(promptID)?.state, .scheduled)
+        XCTAssertEqual(h.notifies().count, 0)
+        h.clock.now = Date.utc("2026-03-01T19:00:00Z")
+        h.onQueue { h.daemon.engine.setDoNotDisturb(false) }
+        try h.waitUntil("delivered when it ends") { try self.h.prompt(promptID)?.state == .delivered }
+        XCTAssertEqual(try h.waitForNotify(1)["summary"] as? String, "PHQ-2 (1 of 2)")
+    }
+
     static let caffeine = """
         {"reminders": [{"id": "mood", "type": "mood", "at": ["21:00"]}],
          "tracked": [{"name": "caffeine", "unit": "cup", "maxDaysInARow": 5}]}
