@@ -80,9 +80,6 @@ public final class PromptEngine {
     public var onEntryRecorded: ((_ entryID: Int64, _ reminder: String, _ source: String) -> Void)?
     /// Called when the pause starts, changes or ends (also when a timed pause runs out).
     public var onPauseChanged: (() -> Void)?
-    /// Called after a questionnaire response was committed from notification answers: response
-    /// id, reminder id.
-    public var onResponseRecorded: ((_ responseID: Int64, _ reminder: String) -> Void)?
 
     weak var sink: NotificationSink?
     /// nil until GetCapabilities answered; then the server's capabilities.
@@ -540,8 +537,10 @@ public final class PromptEngine {
         case (.questionnaire, _):
             if let q = a.questionnaire, a.answers.count < q.items.count {
                 let i = a.answers.count
-                summary = "\(q.title) (\(i + 1) of \(q.items.count))"
-                lines = i == 0 && !r.message.isEmpty ? [r.message] : []
+                // The reminder's title (by default the questionnaire's) and where we are.
+                summary = "\(r.title) (\(i + 1) of \(q.items.count))"
+                // Its own message first, on the first item (by default it is the intro, shown anyway).
+                lines = i == 0 && !r.message.isEmpty && r.message != q.intro ? [r.message] : []
                 if !q.intro.isEmpty { lines.append(q.intro) }
                 lines.append(q.items[i])
                 if hasActions {

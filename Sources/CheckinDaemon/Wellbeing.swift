@@ -74,7 +74,6 @@ extension PromptEngine {
                    replacing: shown ?? 0), let shown {
             sink?.closeNotification(id: shown)  // no confirmation now (do-not-disturb): the last item goes away
         }
-        onResponseRecorded?(responseID, r.id)
         onStatusChanged?()
         checkNudges(now: now)
     }

@@ -73,6 +73,7 @@ final class WellbeingDaemonTests: XCTestCase {
         XCTAssertEqual((item1["actions"] as? [String])?[1], "Not at all")
         let body1 = item1["body"] as? String ?? ""
         XCTAssertTrue(body1.contains(Questionnaire.phq2.items[0]), body1)
+        XCTAssertEqual(body1.components(separatedBy: Questionnaire.phq2.intro).count, 2, "the intro once: \(body1)")
         XCTAssertTrue(body1.contains("Nearly\u{00A0}every\u{00A0}day"), "the options are in the body too: \(body1)")
         XCTAssertEqual((item1["hints"] as? [String: Any])?["category"] as? String, "x-checkin.questionnaire")
         let id = item1["id"] as! Int
