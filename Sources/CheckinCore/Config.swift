@@ -61,6 +61,8 @@ public enum ReminderKind: String, Hashable, Sendable, CaseIterable {
     case `break`
     /// A questionnaire asked item by item (`Config.questionnaireReminders`; never in `reminders`).
     case questionnaire
+    /// A tracked item's daily "Did you use it today?" (`TrackedItem.checkIn`; never in `reminders`).
+    case use
 }
 
 public struct Reminder: Hashable, Sendable {
@@ -170,13 +172,16 @@ public struct Config: Hashable, Sendable {
 
     public func reminder(id: String) -> Reminder? { reminders.first { $0.id == id } }
 
-    /// What checkind schedules: the enabled reminders, then the enabled questionnaire reminders
-    /// (kind `.questionnaire`).
-    public var scheduledReminders: [Reminder] { enabledReminders + questionnaireReminders.filter(\.enabled).map(\.reminder) }
+    /// What checkind schedules: the enabled reminders, the enabled questionnaire reminders (kind
+    /// `.questionnaire`), then the tracked items' daily check-ins (kind `.use`).
+    public var scheduledReminders: [Reminder] {
+        enabledReminders + questionnaireReminders.filter(\.enabled).map(\.reminder) + tracked.compactMap(\.checkInReminder)
+    }
 
-    /// A reminder or questionnaire reminder by id.
+    /// A reminder, questionnaire reminder or tracked item's check-in by id.
     public func scheduledReminder(id: String) -> Reminder? {
         reminder(id: id) ?? questionnaireReminders.first { $0.id == id }?.reminder
+            ?? tracked.first { $0.checkInReminderID == id }?.checkInReminder
     }
 
     /// The shipped questionnaires, then the config's.
@@ -582,9 +587,9 @@ struct ConfigValidator {
                     // Validated like a break (no scale, no follow-up); the kind is set afterwards.
                     isQuestionnaire = true
                     kind = .break
-                } else if let k = ReminderKind(rawValue: s) { kind = k } else {
+                } else if let k = ReminderKind(rawValue: s), k != .use { kind = k } else {
                     var message = "\(JSONText.quote(s)) is not a reminder type; expected \"mood\", \"break\" or \"questionnaire\""
-                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue)) {
+                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.filter { $0 != .use }.map(\.rawValue)) {
                         message += " (did you mean \(JSONText.quote(near))?)"
                     }
                     issue(n, "\(path).type", message)

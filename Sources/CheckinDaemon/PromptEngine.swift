@@ -534,6 +534,15 @@ public final class PromptEngine {
             actions.append(("skip", "Skip"))
         case (.break, _):
             actions = [("done", "Start break")] + snooze + [("skip", "Skip")]
+        case (.use, _):
+            // A yes/no question about today; without actions, the command that records a use.
+            let item = String(r.id.dropFirst("tracked.".count))
+            lines = []
+            if hasActions {
+                actions = [("yes", "Yes"), ("no", "No")]
+            } else {
+                lines.append("Record it with: checkin use \(item)")
+            }
         case (.questionnaire, _):
             if let q = a.questionnaire, a.answers.count < q.items.count {
                 let i = a.answers.count
@@ -743,6 +752,8 @@ public final class PromptEngine {
             finish(a, state: nil, at: now)
         case (.questionnaire, .question, _):
             answerQuestionnaire(a, action: action, now: now)
+        case (.use, .question, "yes"), (.use, .question, "no"):
+            answerUseCheckIn(a, yes: action == "yes", now: now)
         case (.break, _, "done"):
             finish(a, state: .answered, at: now, action: "done")
             breakTaken(r, at: now)

@@ -78,6 +78,36 @@ extension PromptEngine {
         checkNudges(now: now)
     }
 
+    // MARK: - A tracked item's daily check-in
+
+    /// "Did you use NAME today?" answered. Yes records one use (amount 1, source "notification")
+    /// unless a use of the item is already recorded today, so a day is never counted twice; no
+    /// records nothing but the answer. The prompt's outcome and the use are written together.
+    func answerUseCheckIn(_ a: Active, yes: Bool, now: Date) {
+        let r = a.reminder
+        let item = String(r.id.dropFirst("tracked.".count))
+        var use: UseRecord?
+        if yes {
+            let start = zone.date(CivilDateTime(date: zone.civil(now).date, hour: 0, minute: 0))
+            let today = (try? store.uses(in: TimeRange(since: start, until: nil), item: item)) ?? []
+            if today.isEmpty {
+                use = UseRecord(item: item, amount: 1, usedAt: now, utcOffset: zone.offset(at: now), source: "notification")
+            }
+        }
+        let action = yes ? "yes" : "no"
+        do {
+            try store.recordCheckIn(promptID: a.record.id, at: now, action: action, use: use)
+        } catch {
+            logger.error("Could not record the answer \(action) for \(a.record.id): \(error); the notification stays open")
+            return
+        }
+        logger.event(.answered, yes ? (use == nil ? "Used \(item) today (already recorded)" : "Recorded a use of \(item)")
+                     : "No use of \(item) today", reminder: r.id, prompt: a.record.id,
+                     extra: ["checkin_action": .string(action), "checkin_item": .string(item)])
+        a.record.state = .answered
+        finish(a, state: nil, at: now)
+    }
+
     // MARK: - The daily check
 
     /// Whether `t` falls in quiet hours.

@@ -235,6 +235,62 @@ final class WellbeingDaemonTests: XCTestCase {
         XCTAssertEqual(h.notifies().filter { $0["summary"] as? String == "Your plan for caffeine" }.count, 1)
     }
 
+    func uses() throws -> [UseRecord] {
+        let s = try h.store()
+        defer { s.close() }
+        return try s.uses(in: TimeRange(since: nil, until: nil))
+    }
+
+    func testATrackedItemsDailyCheckInRecordsAUseOncePerDay() throws {
+        let config = """
+            {"reminders": [{"id": "mood", "type": "mood", "at": ["10:00"]}],
+             "tracked": [{"name": "caffeine", "unit": "cup", "checkIn": "21:00"}]}
+            """
+        h = try DaemonHarness(config: config, start: Date.utc("2026-03-02T20:00:00Z"))
+        let planned = h.onQueue { h.daemon.engine.plannedDeliveries(count: 1) }
+        XCTAssertEqual(planned.first?.reminder, "tracked.caffeine")
+        XCTAssertEqual(planned.first?.kind, "use")
+        XCTAssertEqual(planned.first?.at, Date.utc("2026-03-02T21:00:00Z"))
+
+        // Yes: one use, recorded with the prompt's outcome.
+        h.advance(to: Date.utc("2026-03-02T21:00:00Z"))
+        let n1 = try h.waitForNotify(1)
+        XCTAssertEqual(n1["summary"] as? String, "Did you use caffeine today?")
+        XCTAssertEqual(actionKeys(n1), ["yes", "no"])
+        try h.command(#"{"cmd":"action","id":\#(n1["id"] as! Int),"action":"yes"}"#)
+        try h.waitUntil("the use is recorded") { try self.uses().count == 1 }
+        XCTAssertEqual(try uses().first?.source, "notification")
+        XCTAssertEqual(try uses().first?.amount, 1)
+        let store = try h.store()
+        let first = try XCTUnwrap(try store.prompts(since: nil, until: nil).first { $0.kind == "use" })
+        store.close()
+        XCTAssertEqual(first.state, .answered)
+        XCTAssertEqual(first.action, "yes")
+
+        // Yes on a day that already has a use (checkin use): not counted twice.
+        let s = try h.store()
+        try s.insertUse(UseRecord(item: "caffeine", amount: 2, usedAt: Date.utc("2026-03-03T12:00:00Z"), utcOffset: 0, source: "cli"))
+        s.close()
+        h.advance(to: Date.utc("2026-03-03T21:00:00Z"))
+        let n2 = try h.waitUntil("the second check-in") { () -> [String: Any]? in
+            self.h.notifies().last { $0["summary"] as? String == "Did you use caffeine today?" && ($0["id"] as? Int) != (n1["id"] as? Int) }
+        }
+        try h.command(#"{"cmd":"action","id":\#(n2["id"] as! Int),"action":"yes"}"#)
+        try h.waitUntil("answered") { self.h.log.events("answered").filter { $0.metadata["checkin_item"] == "caffeine" }.count == 2 }
+        XCTAssertEqual(try uses().count, 2)
+
+        // No: nothing but the answer.
+        h.advance(to: Date.utc("2026-03-04T21:00:00Z"))
+        let n3 = try h.waitUntil("the third check-in") { () -> [String: Any]? in
+            self.h.notifies().last { $0["summary"] as? String == "Did you use caffeine today?" && ![n1["id"] as? Int, n2["id"] as? Int].contains($0["id"] as? Int) }
+        }
+        try h.command(#"{"cmd":"action","id":\#(n3["id"] as! Int),"action":"no"}"#)
+        try h.waitUntil("answered no") { self.h.log.events("answered").contains { $0.metadata["checkin_action"] == "no" } }
+        XCTAssertEqual(try uses().count, 2)
+        // A reminder of type "use" cannot be written by hand.
+        XCTAssertThrowsError(try ConfigLoader.parse(bytes: Array(#"{"reminders": [{"id": "u", "type": "use", "at": ["10:00"]}]}"#.utf8), file: "c.json"))
+    }
+
     static func nudgeConfig(enabled: Bool) -> String {
         """
         {"reminders": [{"id": "mood", "type": "mood", "at": ["21:00"]}],
