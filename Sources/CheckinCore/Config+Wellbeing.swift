@@ -9,7 +9,8 @@ import Foundation
 #endif
 
 /// A reminder of type "questionnaire": asks one questionnaire on its own schedule (e.g. weekly).
-/// Kept apart from `Config.reminders` until the daemon delivers them.
+/// Kept apart from `Config.reminders` (so mood-only code never meets one); checkind schedules
+/// `reminder` with the others (`Config.scheduledReminders`).
 public struct QuestionnaireReminder: Hashable, Sendable {
     public var id: String
     /// The questionnaire's name ("phq2").
@@ -23,8 +24,15 @@ public struct QuestionnaireReminder: Hashable, Sendable {
     public var enabled: Bool
     public var jitter: Int
     public var catchUp: CatchUp
+    /// The reminder as the engine schedules it: kind `.questionnaire`, no questions.
+    public var reminder: Reminder
 
     init(_ r: Reminder, questionnaire: String) {
+        var asked = r
+        asked.kind = .questionnaire
+        asked.question = nil
+        asked.followUp = nil
+        reminder = asked
         id = r.id
         self.questionnaire = questionnaire
         schedule = r.schedule
@@ -48,13 +56,31 @@ public struct TrackedItem: Hashable, Sendable {
     public var maxPerDay: Double?
     public var maxDaysInARow: Int?
     public var breakDaysPerWeek: Int?
+    /// `checkIn`: a local time at which checkind asks "Did you use NAME today?" every day (nil: never).
+    public var checkIn: LocalTime?
 
-    public init(name: String, unit: String = "", maxPerDay: Double? = nil, maxDaysInARow: Int? = nil, breakDaysPerWeek: Int? = nil) {
+    public init(name: String, unit: String = "", maxPerDay: Double? = nil, maxDaysInARow: Int? = nil, breakDaysPerWeek: Int? = nil,
+                checkIn: LocalTime? = nil) {
         self.name = name
         self.unit = unit
+        self.checkIn = checkIn
         self.maxPerDay = maxPerDay
         self.maxDaysInARow = maxDaysInARow
         self.breakDaysPerWeek = breakDaysPerWeek
+    }
+}
+
+extension TrackedItem {
+    /// The id of the daily check-in's reminder: "tracked.NAME" (a reminder's own id cannot
+    /// contain a dot, so it never collides).
+    public var checkInReminderID: String { "tracked.\(name)" }
+
+    /// The daily "Did you use NAME today?" as a reminder of kind `.use`, when `checkIn` is set.
+    public var checkInReminder: Reminder? {
+        guard let checkIn else { return nil }
+        return Reminder(id: checkInReminderID, kind: .use, schedule: .at(times: [checkIn], days: .all),
+                        title: "Did you use \(name) today?", message: "", expireAfter: 3600, snooze: 600, maxSnoozes: 1,
+                        question: nil, followUp: nil, enabled: true)
     }
 }
 
@@ -85,7 +111,7 @@ extension ConfigValidator {
     static let questionnaireItemKeys = ["text"]
     static let questionnaireOptionKeys = ["value", "label"]
     static let thresholdKeys = ["atOrAbove", "atOrBelow", "text"]
-    static let trackedKeys = ["name", "unit", "maxPerDay", "maxDaysInARow", "breakDaysPerWeek"]
+    static let trackedKeys = ["name", "unit", "maxPerDay", "maxDaysInARow", "breakDaysPerWeek", "checkIn"]
     static let nudgeKeys = ["enabled", "moodAtOrBelow", "every", "contact"]
 
     mutating func list(_ node: ConfigValue.Node, _ path: String, of what: String) -> [(ConfigValue.Node, String)]? {
@@ -286,6 +312,11 @@ extension ConfigValidator {
             }
             if let n = m["maxDaysInARow"] { t.maxDaysInARow = integer(n, "\(itemPath).maxDaysInARow", range: 1...366) }
             if let n = m["breakDaysPerWeek"] { t.breakDaysPerWeek = integer(n, "\(itemPath).breakDaysPerWeek", range: 1...7) }
+            if let n = m["checkIn"], let s = string(n, "\(itemPath).checkIn", expected: "a time like \"21:00\"") {
+                if let time = LocalTime.parse(s.trimmedASCII) { t.checkIn = time } else {
+                    issue(n, "\(itemPath).checkIn", "\(JSONText.quote(s)) is not a time of day; expected \"HH:MM\" from 00:00 to 23:59")
+                }
+            }
             guard issues.count == before else { continue }
             if let other = seen[name] {
                 issue(m["name"], "\(itemPath).name", "\(JSONText.quote(name)) is already used by \(other); names must be unique")

@@ -59,6 +59,10 @@ public struct Question: Hashable, Sendable {
 public enum ReminderKind: String, Hashable, Sendable, CaseIterable {
     case mood
     case `break`
+    /// A questionnaire asked item by item (`Config.questionnaireReminders`; never in `reminders`).
+    case questionnaire
+    /// A tracked item's daily "Did you use it today?" (`TrackedItem.checkIn`; never in `reminders`).
+    case use
 }
 
 public struct Reminder: Hashable, Sendable {
@@ -154,7 +158,8 @@ public struct Config: Hashable, Sendable {
     public var source: String
     /// The person's own questionnaires (`questionnaires`); the shipped ones are always available too.
     public var questionnaires: [Questionnaire] = []
-    /// Reminders of type "questionnaire", kept apart from `reminders` until the daemon asks them.
+    /// Reminders of type "questionnaire", kept apart from `reminders` (mood and break only); checkind
+    /// schedules them with the others through `scheduledReminders`.
     public var questionnaireReminders: [QuestionnaireReminder] = []
     /// Things the person moderates (`tracked`); none by default.
     public var tracked: [TrackedItem] = []
@@ -166,6 +171,18 @@ public struct Config: Hashable, Sendable {
     public var enabledReminders: [Reminder] { reminders.filter(\.enabled) }
 
     public func reminder(id: String) -> Reminder? { reminders.first { $0.id == id } }
+
+    /// What checkind schedules: the enabled reminders, the enabled questionnaire reminders (kind
+    /// `.questionnaire`), then the tracked items' daily check-ins (kind `.use`).
+    public var scheduledReminders: [Reminder] {
+        enabledReminders + questionnaireReminders.filter(\.enabled).map(\.reminder) + tracked.compactMap(\.checkInReminder)
+    }
+
+    /// A reminder, questionnaire reminder or tracked item's check-in by id.
+    public func scheduledReminder(id: String) -> Reminder? {
+        reminder(id: id) ?? questionnaireReminders.first { $0.id == id }?.reminder
+            ?? tracked.first { $0.checkInReminderID == id }?.checkInReminder
+    }
 
     /// The shipped questionnaires, then the config's.
     public var allQuestionnaires: [Questionnaire] { Questionnaire.shipped + questionnaires }
@@ -562,16 +579,17 @@ struct ConfigValidator {
 
         var kind = ReminderKind.mood
         // A questionnaire reminder is parsed like a break (no scale, no follow-up) and returned
-        // apart; ReminderKind stays mood/break until the daemon asks questionnaires.
+        // apart (`QuestionnaireReminder`, whose `reminder` has the kind `.questionnaire`).
         var isQuestionnaire = false
         if let n = m["type"] {
             if let s = string(n, "\(path).type") {
                 if s == "questionnaire" {
+                    // Validated like a break (no scale, no follow-up); the kind is set afterwards.
                     isQuestionnaire = true
                     kind = .break
-                } else if let k = ReminderKind(rawValue: s) { kind = k } else {
+                } else if let k = ReminderKind(rawValue: s), k != .use { kind = k } else {
                     var message = "\(JSONText.quote(s)) is not a reminder type; expected \"mood\", \"break\" or \"questionnaire\""
-                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.map(\.rawValue) + ["questionnaire"]) {
+                    if let near = Suggest.nearest(to: s, in: ReminderKind.allCases.filter { $0 != .use }.map(\.rawValue)) {
                         message += " (did you mean \(JSONText.quote(near))?)"
                     }
                     issue(n, "\(path).type", message)

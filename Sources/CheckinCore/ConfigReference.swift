@@ -174,6 +174,7 @@ public enum ConfigReference {
             ConfigKey("maxPerDay", "number", "none", "Your own daily limit; days over it are counted."),
             ConfigKey("maxDaysInARow", "number 1-366", "none", "After that many days in a row with use you planned a break."),
             ConfigKey("breakDaysPerWeek", "number 1-7", "none", "Days without use you planned per ISO week."),
+            ConfigKey("checkIn", "time", "none", "Every day at this time checkind asks \"Did you use NAME today?\" (Yes records one use, unless today has one; No records nothing)."),
         ])
 
     public static let nudges = ConfigSection(

@@ -232,6 +232,12 @@ extension Config {
     public func withDefaultSeed(_ seed: UInt64) -> Config {
         var copy = self
         copy.reminders = reminders.map { $0.withDefaultSeed(seed) }
+        copy.questionnaireReminders = questionnaireReminders.map {
+            var q = $0
+            q.schedule = q.schedule.withDefaultSeed(seed)
+            q.reminder = q.reminder.withDefaultSeed(seed)
+            return q
+        }
         return copy
     }
 }

@@ -158,6 +158,24 @@ extension Store {
         }
     }
 
+    /// Records the answer to a tracked item's daily check-in: moves the prompt to `.answered` (outcome
+    /// time `at`, `action`) and, when `use` is given, inserts it, in one transaction: both or
+    /// neither. Throws `.notFound` for an unknown prompt. Returns the use's id, if one was inserted.
+    @discardableResult
+    public func recordCheckIn(promptID: String, at: Date, action: String, use u: UseRecord?) throws(StoreError) -> Int64? {
+        try withConnection { (c) throws(StoreError) in
+            try c.transaction("recordCheckIn") { () throws(StoreError) -> Int64? in
+                try updatePrompt(c, id: promptID, state: .answered, at: at, action: action, deliveredAt: nil,
+                                 notificationID: nil, snoozeCount: nil, operation: "recordCheckIn")
+                guard let u else { return nil }
+                try c.run("INSERT INTO uses (id, item, amount, used_at, utc_offset, source) VALUES (?, ?, ?, ?, ?, ?)",
+                          [.integer(u.id), .text(u.item), .real(u.amount), .real(u.usedAt.timeIntervalSince1970),
+                           .integer(Int64(u.utcOffset)), .text(u.source)])
+                return c.lastInsertRowID
+            }
+        }
+    }
+
     /// Uses in `range` (of `item`, if given), ordered by time.
     public func uses(in range: TimeRange, item: String? = nil) throws(StoreError) -> [UseRecord] {
         var (terms, values) = Store.rangeTerms("used_at", range)

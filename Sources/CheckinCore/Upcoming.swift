@@ -23,12 +23,12 @@ public struct UpcomingFiring: Sendable, Equatable {
 }
 
 extension Config {
-    /// The next `count` firings of the enabled reminders strictly after `now`, earliest first
-    /// (ties in config order).
+    /// The next `count` firings of the enabled reminders and questionnaire reminders strictly
+    /// after `now`, earliest first (ties in config order).
     /// `seed` is the journal's install seed (`Config.installSeedStateKey`).
     public func upcoming(after now: Date, in zone: Zone, count: Int, seed: UInt64) -> [UpcomingFiring] {
         let config = withDefaultSeed(seed)
-        let reminders = config.enabledReminders
+        let reminders = config.scheduledReminders
         var out: [UpcomingFiring] = []
         Firings.mergeEarliest(reminders.map { $0.firing(after: now, in: zone, quietHours: quietHours, seed: seed) },
                               count: count, fireAt: \.fireAt) { i, head in

@@ -94,15 +94,18 @@ extension PromptEngine {
     }
 
     /// A notice without buttons or a prompt (welcome back, daily limit): shown when a server is
-    /// there and do-not-disturb is off, else only logged.
-    func notice(summary: String, body: String, category: String, timeout: Int32 = 15_000) {
-        guard let sink, let caps = capabilities, !doNotDisturb else { return }
-        let request = NotificationRequest(appName: "checkin", replacesID: 0, icon: "appointment-soon", summary: summary,
-                                          body: caps.contains("body") ? body : "", actions: [],
+    /// there and do-not-disturb is off, else only logged. False when it was not sent.
+    @discardableResult
+    func notice(summary: String, body: String, category: String, timeout: Int32 = 15_000, replacing: UInt32 = 0) -> Bool {
+        guard let sink, let caps = capabilities, !doNotDisturb else { return false }
+        let text = caps.contains("body-markup") ? Self.escapeMarkup(body) : body
+        let request = NotificationRequest(appName: "checkin", replacesID: replacing, icon: "appointment-soon", summary: summary,
+                                          body: caps.contains("body") ? text : "", actions: [],
                                           hints: ["category": .string(category), "urgency": .byte(0)], expireTimeout: timeout)
         sink.notify(request) { [weak self] result in
             if case .failure(let error) = result { self?.logger.warning("Could not show \"\(summary)\": \(error)") }
         }
+        return true
     }
 
     // MARK: - Daily snooze limit
@@ -143,7 +146,8 @@ extension PromptEngine {
     /// Holds a scheduled question back when `rateLimit` were shown within `rateWindow`: it is
     /// shown when the window has room again. Explicit prompts (Trigger, Snooze) are not limited.
     func holdForRateLimit(_ a: Active) -> Bool {
-        guard a.stage == .question, !a.explicit, sink != nil, capabilities != nil else { return false }
+        // The next item of a questionnaire being answered is not a new prompt.
+        guard a.stage == .question, a.answers.isEmpty, !a.explicit, sink != nil, capabilities != nil else { return false }
         let now = clock()
         recentDeliveries.removeAll { now.timeIntervalSince($0) >= Self.rateWindow || $0 > now }
         if recentDeliveries.count >= Self.rateLimit, let oldest = recentDeliveries.first {
@@ -380,7 +384,7 @@ extension PromptEngine {
     /// Applies the reminder's `dnd` policy before a question is shown; true when it is not shown
     /// now (held until do-not-disturb ends, or dropped). Explicit prompts are always shown.
     func holdForDoNotDisturb(_ a: Active, replacing: UInt32?) -> Bool {
-        guard doNotDisturb, a.stage == .question, !a.explicit, a.reminder.dnd != .deliver else { return false }
+        guard doNotDisturb, a.stage == .question, a.answers.isEmpty, !a.explicit, a.reminder.dnd != .deliver else { return false }
         if let replacing, replacing != 0 { sink?.closeNotification(id: replacing) }
         let now = clock()
         switch a.reminder.dnd {

@@ -172,6 +172,8 @@ extension Daemon {
             try m.append(reminder)
             try m.append(source)
         }
+        // A new entry may bring the 14-day mood mean to the nudge's level.
+        engine.entryRecorded()
     }
 
     private func emit(_ member: String, _ build: (BusMessage) throws(SystemdError) -> Void) {
@@ -184,9 +186,10 @@ extension Daemon {
     }
 
     private func knownReminder(_ id: String) throws(SystemdError) -> Reminder {
-        guard let reminder = config.reminder(id: id) else {
+        guard let reminder = config.scheduledReminder(id: id) else {
+            let known = config.reminders.map(\.id) + config.questionnaireReminders.map(\.id)
             throw SystemdError(call: "checkind", errno: ENOENT, busErrorName: ControlInterface.ErrorName.unknownReminder,
-                               message: "no reminder \"\(id)\"; known: \(config.reminders.map(\.id).joined(separator: ", "))")
+                               message: "no reminder \"\(id)\"; known: \(known.joined(separator: ", "))")
         }
         return reminder
     }

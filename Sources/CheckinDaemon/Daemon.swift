@@ -149,7 +149,7 @@ public final class Daemon: @unchecked Sendable {
         activityWatchers = startActivityWatchers()
         queryServer()
         startWatchdog()
-        logger.event(.started, "checkind started with \(config.source) (\(config.enabledReminders.count) reminders, database \(options.databasePath))")
+        logger.event(.started, "checkind started with \(config.source) (\(config.scheduledReminders.count) reminders, database \(options.databasePath))")
         do { _ = try notifier.ready(status: statusLine()) } catch { logger.warning("sd_notify failed: \(error)") }
         lastStatus = statusLine()
     }
@@ -239,7 +239,7 @@ public final class Daemon: @unchecked Sendable {
             configError = nil
             engine.apply(config: newConfig, zone: zone)
             applyIdleThreshold()
-            logger.event(.reloaded, "Reloaded \(newConfig.source) (\(newConfig.enabledReminders.count) reminders)")
+            logger.event(.reloaded, "Reloaded \(newConfig.source) (\(newConfig.scheduledReminders.count) reminders)")
             return nil
         } catch {
             configError = error.summary

@@ -22,6 +22,13 @@ public enum CheckinEvent: String, Sendable, CaseIterable {
     case deferred
     /// Today's active time reached `dailyLimit` (once a local day).
     case dailyLimit = "daily-limit"
+    /// A questionnaire answered item by item from notifications: the whole response recorded
+    /// (CHECKIN_QUESTIONNAIRE, CHECKIN_TOTAL, CHECKIN_RESPONSE_ID).
+    case questionnaireAnswered = "questionnaire-answered"
+    /// A tracked item's plan calls for a break today: the reminder was shown (CHECKIN_ITEM; once a day).
+    case breakDayReminder = "break-day-reminder"
+    /// The person's own nudge text was shown (CHECKIN_NUDGE_REASON); nothing is sent anywhere.
+    case nudge
     case deliveryFailed = "delivery-failed"
     case reloaded
     case reloadFailed = "reload-failed"

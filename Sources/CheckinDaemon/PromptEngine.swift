@@ -47,6 +47,12 @@ public final class PromptEngine {
         /// A break held back while the person is away; shown when they are back (after the grace
         /// period), or closed by the natural break their absence makes.
         var heldAway = false
+        /// A questionnaire reminder's questionnaire; `answers` holds the items answered so far
+        /// (in memory only: the response is written when the last item is answered).
+        var questionnaire: Questionnaire?
+        var answers: [Int] = []
+        /// When the first item was answered.
+        var startedAt: Date?
 
         enum Stage { case question, followUp }
 
@@ -124,6 +130,10 @@ public final class PromptEngine {
     var warned: Set<String> = []
     /// The local day whose daily-limit notice was shown (kept in the journal's state table).
     var dailyLimitShownOn: String?
+    /// The local day whose wellbeing check (break-day reminders, nudges) ran (Wellbeing.swift).
+    var wellbeingCheckedOn: String?
+    /// A nudge check that could not show anything yet (paused, do-not-disturb, no server).
+    var nudgeCheckWaiting = false
 
     public init(config: Config, zone: Zone, store: Store, logger: Logger,
                 clock: @escaping () -> Date, makeID: @escaping () -> String = { UUID().uuidString.lowercased() }) {
@@ -170,6 +180,7 @@ public final class PromptEngine {
             logger.error("Could not close out prompts left open by an earlier run: \(error)")
         }
         catchUp(now: now)
+        nudgeCheckWaiting = true  // once at start, when a server is there (Wellbeing.swift)
         replan(after: now)
         if let due = nextWakeup, due <= now { tick() } else { markSeen(now) }
     }
@@ -187,7 +198,7 @@ public final class PromptEngine {
         let lastSeen = Date(timeIntervalSince1970: seconds)
         guard lastSeen < now else { return }
         let from = max(lastSeen, now.addingTimeInterval(-Self.catchUpHorizon))
-        for reminder in config.enabledReminders {
+        for reminder in config.scheduledReminders {
             let due = reminder.firings(from: from, through: now, in: zone, quietHours: config.quietHours, seed: installSeed)
             let live = settlePausedAndSkipped(reminder, due, now: now)
             if let latest = settleOverdue(reminder, live, now: now, context: "checkind was not running") {
@@ -249,6 +260,7 @@ public final class PromptEngine {
         config = newConfig.withDefaultSeed(installSeed)
         zone = newZone
         nextFire = [:]
+        wellbeingCheckedOn = nil  // new tracked items or nudges are looked at (each is shown once a day anyway)
         warned = []
         tracker.setPolicies(config.enabledReminders.compactMap(\.breakPolicy), at: clock())
         replan(after: clock())
@@ -264,7 +276,7 @@ public final class PromptEngine {
     }
 
     func replan(after now: Date) {
-        for reminder in config.enabledReminders where nextFire[reminder.id] == nil {
+        for reminder in config.scheduledReminders where nextFire[reminder.id] == nil {
             if reminder.followsActivity {
                 nextFire[reminder.id] = activityFiring(reminder, now: now)
                 continue
@@ -284,6 +296,7 @@ public final class PromptEngine {
         if let limit = dailyLimitDue(now: clock()) { earliest = min(earliest ?? limit, limit) }
         if let warning = nextWarning() { earliest = min(earliest ?? warning, warning) }
         if let end = breakEndNotices.values.min() { earliest = min(earliest ?? end, end) }
+        if let check = wellbeingCheckDue(now: clock()) { earliest = min(earliest ?? check, check) }
         if case .until(let end) = pause { earliest = min(earliest ?? end, end) }
         for a in active.values {
             if !a.delivering && a.notificationID == nil && serverAvailable {
@@ -315,7 +328,7 @@ public final class PromptEngine {
         for (id, pending) in nextFire.sorted(by: { $0.value.fireAt < $1.value.fireAt }) where pending.fireAt <= now {
             nextFire[id] = nil
             warned.remove(id)
-            guard let reminder = config.reminder(id: id), reminder.enabled else { continue }
+            guard let reminder = config.scheduledReminder(id: id), reminder.enabled else { continue }
             if reminder.followsActivity {
                 fireActivityBreak(reminder, pending, now: now)
                 continue
@@ -344,6 +357,7 @@ public final class PromptEngine {
         checkDailyLimit(now: now)
         warnBeforeBreaks(now: now)
         endStartedBreaks(now: now)
+        wellbeingCheck(now: now)
         replan(after: now)
         markSeen(now)
     }
@@ -422,6 +436,7 @@ public final class PromptEngine {
         }
         let a = Active(record: record, reminder: reminder, deliverAt: max(now, deliverAt ?? now))
         a.explicit = explicit
+        a.questionnaire = questionnaire(of: reminder)
         // Unanswered prompts expire even when no server could show them.
         a.expiresAt = a.deliverAt.addingTimeInterval(TimeInterval(reminder.expireAfter))
         active[record.id] = a
@@ -457,7 +472,9 @@ public final class PromptEngine {
                 a.notificationID = id
                 self.byNotification[id] = a.record.id
                 let now = self.clock()
-                if a.stage == .question {
+                // (A questionnaire's next item is the same prompt still being answered; after a
+                // snooze it is shown again.)
+                if a.stage == .question && (a.answers.isEmpty || a.record.state != .delivered) {
                     if a.record.deliveredAt == nil { a.record.deliveredAt = now }
                     a.record.state = .delivered
                     a.record.notificationID = id
@@ -517,6 +534,34 @@ public final class PromptEngine {
             actions.append(("skip", "Skip"))
         case (.break, _):
             actions = [("done", "Start break")] + snooze + [("skip", "Skip")]
+        case (.use, _):
+            // A yes/no question about today; without actions, the command that records a use.
+            let item = String(r.id.dropFirst("tracked.".count))
+            lines = []
+            if hasActions {
+                actions = [("yes", "Yes"), ("no", "No")]
+            } else {
+                lines.append("Record it with: checkin use \(item)")
+            }
+        case (.questionnaire, _):
+            if let q = a.questionnaire, a.answers.count < q.items.count {
+                let i = a.answers.count
+                // The reminder's title (by default the questionnaire's) and where we are.
+                summary = "\(r.title) (\(i + 1) of \(q.items.count))"
+                // Its own message first, on the first item (by default it is the intro, shown anyway).
+                lines = i == 0 && !r.message.isEmpty && r.message != q.intro ? [r.message] : []
+                if !q.intro.isEmpty { lines.append(q.intro) }
+                lines.append(q.items[i])
+                if hasActions {
+                    actions = q.options.map { (String($0.value), $0.label) }
+                    // Every option in the body too: GNOME shows three buttons, dunst and mako a menu.
+                    // Only the options: no Snooze button takes one of GNOME's three places
+                    // (Snooze() on the control interface still works).
+                    lines.append(q.options.map { $0.label.replacingSpaces(with: "\u{00A0}") }.joined(separator: " · "))
+                } else {
+                    lines.append("Answer it with: checkin log --questionnaire \(q.name)")
+                }
+            }
         }
         if r.kind == .mood && caps.contains("inline-reply") && hasActions {
             actions.append(("inline-reply", "Add a note"))
@@ -528,9 +573,9 @@ public final class PromptEngine {
         return NotificationRequest(
             appName: "checkin", replacesID: replacing,
             // Neutral, standard icon names (freedesktop Icon Naming Spec).
-            icon: r.kind == .mood ? "face-plain" : "appointment-soon",
+            icon: r.kind == .break ? "appointment-soon" : "face-plain",
             summary: summary, body: body, actions: hasActions ? actions : [],
-            hints: ["category": .string(r.kind == .mood ? "x-checkin.mood" : "x-checkin.break"), "urgency": .byte(1)],
+            hints: ["category": .string("x-checkin.\(r.kind.rawValue)"), "urgency": .byte(1)],
             expireTimeout: timeout)
     }
 
@@ -705,6 +750,10 @@ public final class PromptEngine {
             logger.event(.followUpAnswered, "Recorded \(q.measure.rawValue) \(value) for \(r.id)", reminder: r.id, prompt: a.record.id,
                          extra: ["checkin_action": .string(action), "checkin_\(q.measure.rawValue)": .stringConvertible(value)])
             finish(a, state: nil, at: now)
+        case (.questionnaire, .question, _):
+            answerQuestionnaire(a, action: action, now: now)
+        case (.use, .question, "yes"), (.use, .question, "no"):
+            answerUseCheckIn(a, yes: action == "yes", now: now)
         case (.break, _, "done"):
             finish(a, state: .answered, at: now, action: "done")
             breakTaken(r, at: now)
@@ -727,7 +776,7 @@ public final class PromptEngine {
     }
 
     /// Snoozes an open prompt: its notification goes away and comes back after `seconds`.
-    private func snooze(_ a: Active, seconds: Int, now: Date) {
+    func snooze(_ a: Active, seconds: Int, now: Date) {
         let r = a.reminder
         a.record.snoozeCount += 1
         do {
@@ -903,7 +952,7 @@ extension PromptEngine {
             out.append(PlannedDelivery(reminder: a.reminder.id, kind: a.reminder.kind.rawValue, at: a.deliverAt,
                                        scheduled: a.record.scheduledAt))
         }
-        let reminders = config.enabledReminders
+        let reminders = config.scheduledReminders
         var firings: [PlannedDelivery] = []
         let heads = reminders.map { r in
             effectiveFiring(r, from: r.followsActivity ? plannedActivityDelivery(r, from: nextFire[r.id]) : nextFire[r.id])

@@ -203,7 +203,7 @@ struct Next: ParsableCommand {
         }
         let resolved = items.map { item -> NextJSON.Item in
             var item = item
-            item.reminder = config?.reminder(id: item.id)
+            item.reminder = config?.scheduledReminder(id: item.id)
             return item
         }
         if output.json {

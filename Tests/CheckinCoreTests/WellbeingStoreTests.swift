@@ -98,4 +98,28 @@ final class WellbeingStoreTests: XCTestCase {
         }
         XCTAssertEqual(try store.responses(in: TimeRange(since: nil, until: nil)).count, 1)
     }
+
+    func testRecordCheckInWritesTheUseAndTheOutcomeTogether() throws {
+        let store = try Store(path: dbPath)
+        defer { store.close() }
+        try store.insertPrompt(PromptRecord(id: "c1", reminder: "tracked.caffeine", kind: "use", scheduledAt: t(100),
+                                            deliveredAt: t(100), state: .delivered))
+        let use = UseRecord(item: "caffeine", amount: 1, usedAt: t(120), utcOffset: 0, source: "notification")
+        let id = try store.recordCheckIn(promptID: "c1", at: t(120), action: "yes", use: use)
+        XCTAssertNotNil(id)
+        XCTAssertEqual(try store.uses(in: TimeRange(since: nil, until: nil)).map(\.id), [id])
+        XCTAssertEqual(try store.prompt(id: "c1")?.state, .answered)
+        XCTAssertEqual(try store.prompt(id: "c1")?.action, "yes")
+        // An unknown prompt: no use either.
+        XCTAssertThrowsError(try store.recordCheckIn(promptID: "nope", at: t(200), action: "yes", use: use)) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .notFound)
+        }
+        XCTAssertEqual(try store.uses(in: TimeRange(since: nil, until: nil)).count, 1)
+        // No use given: only the outcome.
+        try store.insertPrompt(PromptRecord(id: "c2", reminder: "tracked.caffeine", kind: "use", scheduledAt: t(300),
+                                            deliveredAt: t(300), state: .delivered))
+        XCTAssertNil(try store.recordCheckIn(promptID: "c2", at: t(310), action: "no", use: nil))
+        XCTAssertEqual(try store.prompt(id: "c2")?.action, "no")
+        XCTAssertEqual(try store.uses(in: TimeRange(since: nil, until: nil)).count, 1)
+    }
 }

@@ -130,6 +130,26 @@ final class WellbeingCLITests: CLITestCase {
         XCTAssertTrue(withoutTime(own.stdout).hasSuffix("Sleep total 0 of 2: at or below 0, your threshold: Mention sleep to Dr. Lee.\n"), own.stdout)
     }
 
+    func testNextListsQuestionnaireReminders() throws {
+        let path = dir.appendingPathComponent("next.json").path
+        try """
+            {"reminders": [{"id": "mood", "type": "mood", "at": ["21:00"]},
+                           {"id": "weekly-phq2", "type": "questionnaire", "questionnaire": "phq2", "calendar": "Sun 18:00"}]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        // 2026-03-01 is a Sunday.
+        let r = try checkin(["next", "--config", path, "--from", "2026-03-01", "--count", "3"], env: ["TZ": "UTC"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, """
+            Upcoming reminders (UTC, \(path)):
+              Sun 2026-03-01 18:00  weekly-phq2 calendar Sun *-*-* 18:00:00
+              Sun 2026-03-01 21:00  mood       at 21:00 (mon..sun)
+              Mon 2026-03-02 21:00  mood       at 21:00 (mon..sun)
+
+            """)
+        let j = try checkin(["next", "--config", path, "--from", "2026-03-01", "--count", "1", "--json"], env: ["TZ": "UTC"])
+        XCTAssertEqual(j.stdout, #"[{"reminder":"weekly-phq2","kind":"questionnaire","at":"2026-03-01T18:00:00+00:00","schedule":"calendar Sun *-*-* 18:00:00","window":null,"scheduled":"2026-03-01T18:00:00+00:00"}]"# + "\n")
+    }
+
     func testUseRecordsAndRefusesUnknownItems() throws {
         let none = try checkin(["use", "caffeine"])
         XCTAssertEqual(none.status, 64)
