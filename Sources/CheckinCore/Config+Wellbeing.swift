@@ -173,16 +173,7 @@ extension ConfigValidator {
     mutating func questionnaire(_ node: ConfigValue.Node, _ path: String) -> Questionnaire? {
         guard let m = members(node, path, known: Self.questionnaireKeys) else { return nil }
         let before = issues.count
-        var name = ""
-        if let n = m["name"] {
-            if let s = string(n, "\(path).name") {
-                if Self.validID(s) { name = s } else {
-                    issue(n, "\(path).name", "\(JSONText.quote(s)) is not a valid name; expected \(Self.idPattern)")
-                }
-            }
-        } else {
-            issue(node, "\(path).name", "missing; every questionnaire needs a name such as \"sleep\"")
-        }
+        let name = identifier(m, "name", of: node, path, whenMissing: "every questionnaire needs a name such as \"sleep\"")
         let title = nonEmptyText(m, "title", path, what: "the questionnaire's heading") ?? name
         var intro = ""
         if let n = m["intro"], let s = string(n, "\(path).intro") { intro = s }
@@ -295,16 +286,7 @@ extension ConfigValidator {
         for (item, itemPath) in items {
             guard let m = members(item, itemPath, known: Self.trackedKeys) else { continue }
             let before = issues.count
-            var name = ""
-            if let n = m["name"] {
-                if let s = string(n, "\(itemPath).name") {
-                    if Self.validID(s) { name = s } else {
-                        issue(n, "\(itemPath).name", "\(JSONText.quote(s)) is not a valid name; expected \(Self.idPattern)")
-                    }
-                }
-            } else {
-                issue(item, "\(itemPath).name", "missing; expected what you track, e.g. \"name\": \"coffee\"")
-            }
+            let name = identifier(m, "name", of: item, itemPath, whenMissing: "expected what you track, e.g. \"name\": \"coffee\"")
             var t = TrackedItem(name: name)
             if let n = m["unit"], let s = string(n, "\(itemPath).unit") { t.unit = s.trimmedASCII }
             if let n = m["maxPerDay"] {

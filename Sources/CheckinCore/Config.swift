@@ -556,6 +556,22 @@ struct ConfigValidator {
 
     static let idPattern = "lower-case letters, digits, '-' and '_', starting with a letter (at most 64)"
 
+    /// The member `key` of `m` (an object at `path`), which must be an id-like name; "" after an
+    /// issue (missing: `whenMissing` says what is expected).
+    mutating func identifier(_ m: [String: ConfigValue.Node], _ key: String, of node: ConfigValue.Node, _ path: String,
+                             whenMissing: String) -> String {
+        guard let n = m[key] else {
+            issue(node, "\(path).\(key)", "missing; \(whenMissing)")
+            return ""
+        }
+        guard let s = string(n, "\(path).\(key)") else { return "" }
+        guard Self.validID(s) else {
+            issue(n, "\(path).\(key)", "\(JSONText.quote(s)) is not a valid \(key); expected \(Self.idPattern)")
+            return ""
+        }
+        return s
+    }
+
     static func validID(_ s: String) -> Bool {
         guard let f = s.unicodeScalars.first, ("a"..."z").contains(f), s.unicodeScalars.count <= 64 else { return false }
         return s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
@@ -566,16 +582,7 @@ struct ConfigValidator {
         guard let m = members(node, path, known: Self.reminderKeys) else { return nil }
         let before = issues.count
 
-        var id = ""
-        if let n = m["id"] {
-            if let s = string(n, "\(path).id") {
-                if Self.validID(s) { id = s } else {
-                    issue(n, "\(path).id", "\(JSONText.quote(s)) is not a valid id; expected \(Self.idPattern)")
-                }
-            }
-        } else {
-            issue(node, "\(path).id", "missing; every reminder needs an id such as \"mood\" or \"break\"")
-        }
+        let id = identifier(m, "id", of: node, path, whenMissing: "every reminder needs an id such as \"mood\" or \"break\"")
 
         var kind = ReminderKind.mood
         // A questionnaire reminder is parsed like a break (no scale, no follow-up) and returned
