@@ -5,56 +5,9 @@ import SystemdKit
 import XCTest
 @testable import CheckinDaemon
 
-/// A notification server in memory: every Notify succeeds at once with the next id.
-final class RecordingSink: NotificationSink {
-    var requests: [NotificationRequest] = []
-    var closed: [UInt32] = []
-    func notify(_ request: NotificationRequest, completion: @escaping (Result<UInt32, SystemdError>) -> Void) {
-        requests.append(request)
-        completion(.success(UInt32(requests.count)))
-    }
-    func closeNotification(id: UInt32) { closed.append(id) }
-    var summaries: [String] { requests.map(\.summary) }
-}
-
 /// The engine's break logic with an injected clock, synthetic activity events and an in-memory
 /// notification server: no bus, no processes, so it runs everywhere.
-final class BreakEngineTests: XCTestCase {
-    var dir: URL!
-    var store: Store!
-    var now = Date.utc("2026-03-02T09:00:00Z")  // a Monday
-    let sink = RecordingSink()
-    let log = LogRecorder()
-    var engine: PromptEngine!
-
-    override func tearDown() {
-        store?.close()
-        if let dir { try? FileManager.default.removeItem(at: dir) }
-    }
-
-    func start(_ json: String) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("checkin-breaks-\(UUID())")
-        store = try Store(path: dir.appendingPathComponent("checkin.sqlite").path)
-        let config = try ConfigLoader.parse(bytes: Array(json.utf8), file: "config.json")
-        var n = 0
-        engine = PromptEngine(config: config, zone: .utc, store: store, logger: log.logger, clock: { [unowned self] in self.now },
-                              makeID: { n += 1; return "p\(n)" })
-        engine.sink = sink
-        engine.start()
-        engine.serverAppeared(capabilities: ["actions", "body"])
-    }
-
-    /// Moves the clock, ticking at every wake-up on the way (as the timer would).
-    func run(to end: Date) {
-        while let w = engine.nextWakeup, w <= end, w >= now {
-            now = w
-            engine.tick()
-            if engine.nextWakeup == w { break }
-        }
-        now = end
-        engine.tick()
-    }
-
+final class BreakEngineTests: EngineTestCase {
     func event(_ kind: ActivityEvent.Kind, _ at: String, source: String = "mutter-idle-monitor", rank: Int = 30) {
         now = max(now, Date.utc(at))
         engine.activity(ActivityEvent(source: source, kind: kind, at: Date.utc(at)), idleRank: rank)

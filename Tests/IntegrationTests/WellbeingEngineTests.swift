@@ -8,42 +8,10 @@ import XCTest
 /// The engine's wellbeing logic with an injected clock and an in-memory notification server (no
 /// bus, no processes): when the daily check runs, and what a restart does to a questionnaire
 /// answered half-way.
-final class WellbeingEngineTests: XCTestCase {
-    var dir: URL!
-    var store: Store!
-    var now = Date.utc("2026-03-02T07:00:00Z")  // a Monday
-    let sink = RecordingSink()
-    let log = LogRecorder()
-    var engine: PromptEngine!
-    var ids = 0
-
-    override func tearDown() {
-        store?.close()
-        if let dir { try? FileManager.default.removeItem(at: dir) }
-    }
-
-    func start(_ json: String) throws {
-        if dir == nil {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("checkin-wellbeing-\(UUID())")
-            store = try Store(path: dir.appendingPathComponent("checkin.sqlite").path)
-        }
-        let config = try ConfigLoader.parse(bytes: Array(json.utf8), file: "config.json")
-        engine = PromptEngine(config: config, zone: .utc, store: store, logger: log.logger, clock: { [unowned self] in self.now },
-                              makeID: { [unowned self] in self.ids += 1; return "p\(self.ids)" })
-        engine.sink = sink
-        engine.start()
-        engine.serverAppeared(capabilities: ["actions", "body"])
-    }
-
-    /// Moves the clock, ticking at every wake-up on the way (as the timer would).
-    func run(to end: Date) {
-        while let w = engine.nextWakeup, w <= end, w >= now {
-            now = w
-            engine.tick()
-            if engine.nextWakeup == w { break }
-        }
-        now = end
-        engine.tick()
+final class WellbeingEngineTests: EngineTestCase {
+    override func setUp() {
+        super.setUp()
+        now = Date.utc("2026-03-02T07:00:00Z")  // a Monday, before the daily check
     }
 
     /// Seven break days planned a week: on a Monday with no use yet, today is one of them.
