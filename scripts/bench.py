@@ -116,10 +116,10 @@ def start_bus(tmp, children):
     return proc, address
 
 
-def start_server(address, tmp, children):
-    proc = children.add(subprocess.Popen(
-        ["/usr/bin/python3", SERVER, "--address", address, "--log", os.path.join(tmp, "server.log")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+def start_peer(argv, what, children):
+    """Starts a scripted D-Bus peer and waits for its READY line; its stdin takes commands."""
+    proc = children.add(subprocess.Popen(["/usr/bin/python3"] + argv,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
     deadline = time.time() + 10
     while time.time() < deadline:
         line = proc.stdout.readline()
@@ -127,22 +127,17 @@ def start_server(address, tmp, children):
             return proc
         if not line and proc.poll() is not None:
             break
-    raise SystemExit("bench: notification server did not start (python3-dbus, python3-gi installed?)")
+    raise SystemExit("bench: %s did not start (python3-dbus, python3-gi installed?)" % what)
+
+
+def start_server(address, tmp, children):
+    return start_peer([SERVER, "--address", address, "--log", os.path.join(tmp, "server.log")],
+                      "the notification server", children)
 
 
 def start_mutter(address, children):
     """The scripted Mutter idle monitor; its stdin takes commands, each acknowledged "OK"."""
-    proc = children.add(subprocess.Popen(
-        ["/usr/bin/python3", ACTIVITY, "--address", address, "--role", "mutter"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if line.startswith("READY"):
-            return proc
-        if not line and proc.poll() is not None:
-            break
-    raise SystemExit("bench: the scripted Mutter idle monitor did not start")
+    return start_peer([ACTIVITY, "--address", address, "--role", "mutter"], "the scripted Mutter idle monitor", children)
 
 
 def mutter_command(proc, command):
