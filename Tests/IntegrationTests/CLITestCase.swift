@@ -72,4 +72,14 @@ class CLITestCase: XCTestCase {
     }
 
     var databasePath: String { dir.appendingPathComponent("data/checkin/checkin.sqlite").path }
+
+    /// Runs `checkin ARGS` on a pseudo-terminal (Tests/Fixtures/pty_run.py), typing each answer
+    /// once a prompt appears ("<EOF>" types Ctrl-D); stdout is the terminal's transcript.
+    func checkinOnTerminal(_ args: [String], answers: [String], env extra: [String: String] = [:]) throws -> Result {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
+        return try run(URL(fileURLWithPath: "/usr/bin/python3"),
+                       [Self.repoRoot.appendingPathComponent("Tests/Fixtures/pty_run.py").path, json,
+                        Self.binDirectory.appendingPathComponent("checkin").path] + args,
+                       env: baseEnvironment.merging(extra) { _, new in new })
+    }
 }

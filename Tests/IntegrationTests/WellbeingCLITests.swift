@@ -5,13 +5,6 @@ import XCTest
 /// checkin log --questionnaire, checkin questionnaires, checkin use, and questionnaire responses
 /// and uses in history, stats and export: exact output, exit codes, nothing written when refused.
 final class WellbeingCLITests: CLITestCase {
-    func checkinOnTerminal(_ args: [String], answers: [String]) throws -> Result {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: answers), as: UTF8.self)
-        return try run(URL(fileURLWithPath: "/usr/bin/python3"),
-                       [Self.repoRoot.appendingPathComponent("Tests/Fixtures/pty_run.py").path, json,
-                        Self.binDirectory.appendingPathComponent("checkin").path] + args, env: baseEnvironment)
-    }
-
     func withoutTime(_ s: String) -> String {
         s.replacingOccurrences(of: #"at \d\d:\d\d\."#, with: "at HH:MM.", options: .regularExpression)
     }
